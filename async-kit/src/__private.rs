@@ -1,0 +1,43 @@
+//! Items the macros' expansions call. Not public API: no stability promise.
+
+pub use crate::time::{Elapsed, timeout};
+pub use core::time::Duration;
+
+/// A return type that can carry a timeout error: `Result<T, E>` where
+/// `E: From<Elapsed>`.
+#[diagnostic::on_unimplemented(
+    message = "`#[timeout]` cannot turn `async_kit::Elapsed` into the error of `{Self}`",
+    label = "the error type needs `impl From<async_kit::Elapsed>`",
+    note = "or write `#[timeout(.., wrap)]` to return `Result<{Self}, async_kit::Elapsed>` instead"
+)]
+pub trait FromElapsed {
+    /// Builds the error value.
+    fn from_elapsed(elapsed: Elapsed) -> Self;
+}
+
+impl<T, E: From<Elapsed>> FromElapsed for Result<T, E> {
+    #[inline]
+    fn from_elapsed(elapsed: Elapsed) -> Self {
+        Err(E::from(elapsed))
+    }
+}
+
+/// Flattens the outcome of a timeout around a fn that returns a `Result`.
+#[inline]
+pub fn flatten<R: FromElapsed>(outcome: Result<R, Elapsed>) -> R {
+    match outcome {
+        Ok(output) => output,
+        Err(elapsed) => R::from_elapsed(elapsed),
+    }
+}
+
+/// Panics with the timeout error: used where the fn's type cannot carry it
+/// (a `#[tokio::test]` returning `()`).
+#[track_caller]
+#[inline]
+pub fn expect_in_time<T>(outcome: Result<T, Elapsed>, name: &str, limit: Duration) -> T {
+    match outcome {
+        Ok(output) => output,
+        Err(elapsed) => panic!("`{name}` timed out after {limit:?}: {elapsed}"),
+    }
+}
