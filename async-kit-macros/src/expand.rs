@@ -40,8 +40,8 @@ pub(crate) fn timeout(args: Args, mut item: ItemFn) -> syn::Result<TokenStream> 
                 )
             },
             Some(ty) => {
-                let flatten = quote_spanned!(ty.span()=> #krate::__private::flatten);
-                quote!(#flatten(#krate::__private::timeout(__async_kit_limit, #inner).await))
+                let call = quote!(#krate::__private::timeout(__async_kit_limit, #inner).await);
+                flatten_at(&krate, ty.span(), call)
             }
         };
         *body = syn::parse_quote!(async move { #wrapped });
@@ -67,6 +67,30 @@ pub(crate) fn timeout(args: Args, mut item: ItemFn) -> syn::Result<TokenStream> 
         #(#attrs)*
         #vis #sig #block
     })
+}
+
+/// `flatten(outcome)`, with every token of the call spanned at the return
+/// type, so that a missing `From<Elapsed>` is reported there.
+fn flatten_at(krate: &TokenStream, span: Span, outcome: TokenStream) -> TokenStream {
+    let krate = respan(krate, span);
+    quote_spanned! {span=>
+        {
+            let __async_kit_outcome = #outcome;
+            #krate::__private::flatten(__async_kit_outcome)
+        }
+    }
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut tt| {
+            tt.set_span(span);
+            tt
+        })
+        .collect()
 }
 
 fn limit_tokens(limit: &Limit, krate: &TokenStream) -> TokenStream {
@@ -141,9 +165,10 @@ fn bounded(krate: &TokenStream, mode: Mode, ret: Option<&Type>, inner: TokenStre
     match mode {
         Mode::Wrap => call,
         Mode::Convert => {
+            // The whole call carries the return type's span, so a missing
+            // `From<Elapsed>` is reported there.
             let span = ret.map_or_else(Span::call_site, Spanned::span);
-            let flatten = quote_spanned!(span=> #krate::__private::flatten);
-            quote!(#flatten(#call))
+            flatten_at(krate, span, call)
         }
     }
 }

@@ -6,9 +6,9 @@ pub use core::time::Duration;
 /// A return type that can carry a timeout error: `Result<T, E>` where
 /// `E: From<Elapsed>`.
 #[diagnostic::on_unimplemented(
-    message = "`#[timeout]` cannot turn `async_kit::Elapsed` into the error of `{Self}`",
-    label = "the error type needs `impl From<async_kit::Elapsed>`",
-    note = "or write `#[timeout(.., wrap)]` to return `Result<{Self}, async_kit::Elapsed>` instead"
+    message = "`#[timeout(.., convert)]` needs a return type `Result<T, E>` with `E: From<async_kit::Elapsed>`, not `{Self}`",
+    label = "not a `Result` that can hold a timeout error",
+    note = "write `#[timeout(.., wrap)]` to return `Result<{Self}, async_kit::Elapsed>` instead"
 )]
 pub trait FromElapsed {
     /// Builds the error value.

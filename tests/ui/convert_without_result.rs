@@ -1,0 +1,8 @@
+use async_kit::timeout;
+
+#[timeout(1s, convert)]
+async fn fetch() -> u32 {
+    1
+}
+
+fn main() {}

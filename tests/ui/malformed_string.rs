@@ -1,0 +1,6 @@
+use async_kit::timeout;
+
+#[timeout("ten seconds")]
+async fn fetch() {}
+
+fn main() {}

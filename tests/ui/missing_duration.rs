@@ -1,0 +1,6 @@
+use async_kit::timeout;
+
+#[timeout]
+async fn fetch() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use async_kit::timeout;
+
+#[timeout(-5s)]
+async fn fetch() {}
+
+fn main() {}
