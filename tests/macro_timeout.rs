@@ -166,7 +166,10 @@ async fn anyhow_result() -> anyhow::Result<u32> {
 async fn return_type_rules() {
     assert_eq!(alias_converted().await, Err(AppError::Timeout(false)));
     assert!(matches!(result_wrapped().await, Err(Elapsed { .. })));
-    assert_eq!(io_result().await.unwrap_err().kind(), std::io::ErrorKind::TimedOut);
+    assert_eq!(
+        io_result().await.unwrap_err().kind(),
+        std::io::ErrorKind::TimedOut
+    );
     let err = anyhow_result().await.unwrap_err();
     assert!(err.downcast_ref::<Elapsed>().is_some());
 }
@@ -313,7 +316,7 @@ async fn futures_stay_send() {
     let _ = assert_send(s.by_ref(Duration::ZERO)).await;
     let _ = assert_send(generic(&[1], 1, 2)).await;
     let _ = assert_send(Memory.required(Duration::ZERO)).await;
-    let _ = assert_send(string_limit());
+    drop(assert_send(string_limit()));
 }
 
 mod renamed {

@@ -63,7 +63,11 @@ async fn timeout_drops_the_body() {
     advance(Duration::from_millis(1)).await;
     let result = tokio_test::assert_ready!(call.poll());
     assert!(result.is_err());
-    assert_eq!(drops.load(Ordering::SeqCst), 1, "the body was dropped at the deadline");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        1,
+        "the body was dropped at the deadline"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -110,7 +114,10 @@ async fn outer_short() -> Result<(), Elapsed> {
 async fn inner_call_never_waits_past_the_callers_deadline() {
     let start = Instant::now();
     let err = outer_short().await.unwrap_err();
-    assert!(err.is_inherited(), "the caller's deadline fired, seen from inside");
+    assert!(
+        err.is_inherited(),
+        "the caller's deadline fired, seen from inside"
+    );
     assert_eq!(start.elapsed(), Duration::from_secs(1));
 }
 
@@ -145,7 +152,10 @@ async fn remaining_budget_shrinks() {
     })
     .await
     .unwrap();
-    assert_eq!(left, (Some(Duration::from_secs(5)), Some(Duration::from_secs(3))));
+    assert_eq!(
+        left,
+        (Some(Duration::from_secs(5)), Some(Duration::from_secs(3)))
+    );
     assert_eq!(remaining(), None);
 }
 
@@ -163,7 +173,9 @@ async fn spawned_tasks_do_not_inherit() {
 async fn timeout_at_fires_at_the_instant() {
     let start = Instant::now();
     let at = start + Duration::from_millis(10);
-    let err = timeout_at(at, sleep(Duration::from_secs(1))).await.unwrap_err();
+    let err = timeout_at(at, sleep(Duration::from_secs(1)))
+        .await
+        .unwrap_err();
     assert!(!err.is_inherited());
     assert_eq!(start.elapsed(), Duration::from_millis(10));
 }
@@ -172,7 +184,11 @@ async fn timeout_at_fires_at_the_instant() {
 async fn ready_future_never_arms_the_timer() {
     // A zero budget still lets a ready future through.
     assert_eq!(timeout(Duration::ZERO, async { 5 }).await, Ok(5));
-    assert!(timeout(Duration::ZERO, sleep(Duration::from_millis(1))).await.is_err());
+    assert!(
+        timeout(Duration::ZERO, sleep(Duration::from_millis(1)))
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test(start_paused = true)]

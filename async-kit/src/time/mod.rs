@@ -4,7 +4,7 @@
 //! names, and are what the [`#[timeout]`](crate::timeout) attribute expands
 //! to. While a bounded future runs, its deadline is visible to the code it
 //! calls through [`deadline`](crate::deadline) and
-//! [`remaining`](crate::remaining), and a nested timeout never waits past it.
+//! [`remaining`], and a nested timeout never waits past it.
 
 mod deadline;
 mod error;

@@ -149,8 +149,6 @@ impl<F> Timeout<F> {
     /// # Examples
     ///
     /// ```
-    /// use std::time::Duration;
-    ///
     /// let t = async_kit::time::timeout_at(tokio::time::Instant::now(), std::future::ready(3));
     /// assert_eq!(t.get_ref().clone().into_inner(), 3);
     /// ```
