@@ -1,0 +1,113 @@
+//! Small helpers shared by the examples' command lines.
+
+use std::ops::RangeInclusive;
+use std::time::Duration;
+
+/// Parses `1..30`, `1..=30` or `5` into an inclusive range.
+pub fn parse_range(text: &str) -> Result<RangeInclusive<u64>, String> {
+    let bad = || format!("invalid range {text:?}: expected LOW..HIGH, as in 1..30");
+    let (low, high) = match text.split_once("..") {
+        Some((low, high)) => (low, high.trim_start_matches('=')),
+        None => (text, text),
+    };
+    let low: u64 = low.trim().parse().map_err(|_| bad())?;
+    let high: u64 = high.trim().parse().map_err(|_| bad())?;
+    if low > high {
+        return Err(bad());
+    }
+    Ok(low..=high)
+}
+
+/// Parses `250ms`, `2s`, `1m` into a duration.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let bad = || format!("invalid duration {text:?}: expected a number with ms, s or m");
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    match &text[digits.len()..] {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(bad()),
+    }
+}
+
+/// A command line: lexopt's parser that prints the usage on `--help` and
+/// exits with a clear message on a bad flag or value.
+#[derive(Debug)]
+pub struct Args {
+    parser: lexopt::Parser,
+    usage: &'static str,
+}
+
+impl Args {
+    /// The process's arguments.
+    pub fn from_env(usage: &'static str) -> Self {
+        Args {
+            parser: lexopt::Parser::from_env(),
+            usage,
+        }
+    }
+
+    /// The next flag; `--help` prints the usage and exits.
+    pub fn next(&mut self) -> Option<lexopt::Arg<'_>> {
+        let usage = self.usage;
+        match self.parser.next() {
+            Ok(Some(lexopt::Arg::Long("help") | lexopt::Arg::Short('h'))) => {
+                println!("{usage}");
+                std::process::exit(0)
+            }
+            Ok(arg) => arg,
+            Err(err) => exit_with(usage, err),
+        }
+    }
+
+    /// The value of the current flag, converted with `parse`.
+    pub fn value_with<T>(&mut self, parse: impl FnOnce(&str) -> Result<T, String>) -> T {
+        let raw = match self.parser.value() {
+            Ok(raw) => raw,
+            Err(err) => self.fail(err),
+        };
+        match raw
+            .to_str()
+            .ok_or_else(|| "value is not UTF-8".to_string())
+            .and_then(parse)
+        {
+            Ok(value) => value,
+            Err(msg) => self.fail(msg),
+        }
+    }
+
+    /// The value of the current flag, parsed with `FromStr`.
+    pub fn value<T: std::str::FromStr>(&mut self) -> T
+    where
+        T::Err: std::fmt::Display,
+    {
+        self.value_with(|s| s.parse().map_err(|e| format!("invalid value {s:?}: {e}")))
+    }
+
+    /// Exits with the usage and `err`.
+    pub fn fail(&self, err: impl std::fmt::Display) -> ! {
+        exit_with(self.usage, err)
+    }
+}
+
+fn exit_with(usage: &str, err: impl std::fmt::Display) -> ! {
+    eprintln!("error: {err}\n\n{usage}");
+    std::process::exit(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_and_durations() {
+        assert_eq!(parse_range("1..30"), Ok(1..=30));
+        assert_eq!(parse_range("1..=30"), Ok(1..=30));
+        assert_eq!(parse_range("7"), Ok(7..=7));
+        assert!(parse_range("9..3").is_err());
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert!(parse_duration("2 parsecs").is_err());
+    }
+}

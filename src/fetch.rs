@@ -1,0 +1,113 @@
+//! Fetchers for the `/aio` server: one after another, or all at once.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::aio::Delay;
+use crate::timeline::Bar;
+
+/// One finished request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fetched {
+    /// Which request of the run.
+    pub index: usize,
+    /// The delay the server reported.
+    pub delay: u64,
+    /// When it started, from the beginning of the run.
+    pub start: Duration,
+    /// When it ended, from the beginning of the run.
+    pub end: Duration,
+}
+
+impl Fetched {
+    /// This request as a timeline bar.
+    pub fn bar(&self) -> Bar {
+        Bar {
+            start: self.start,
+            end: self.end,
+            label: self.delay,
+        }
+    }
+}
+
+/// A fetch that failed, with the request's index.
+#[derive(Debug)]
+pub struct FetchError {
+    /// Which request of the run.
+    pub index: usize,
+    /// What went wrong.
+    pub error: reqwest::Error,
+}
+
+/// Fetches `url` once and returns the delay the server reported.
+pub async fn fetch(client: &reqwest::Client, url: &str) -> Result<u64, reqwest::Error> {
+    let reply: Delay = client
+        .get(url)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(reply.delay)
+}
+
+/// Fetches `url` as request `index` of a run that began at `run_start`.
+pub async fn fetch_timed(
+    client: &reqwest::Client,
+    url: &str,
+    index: usize,
+    run_start: Instant,
+) -> Result<Fetched, FetchError> {
+    let start = run_start.elapsed();
+    let delay = fetch(client, url)
+        .await
+        .map_err(|error| FetchError { index, error })?;
+    Ok(Fetched {
+        index,
+        delay,
+        start,
+        end: run_start.elapsed(),
+    })
+}
+
+/// Fetches `url` `n` times, one after another: the total is the sum of the
+/// delays.
+pub async fn sequential(
+    client: &reqwest::Client,
+    url: &str,
+    n: usize,
+) -> Vec<Result<Fetched, FetchError>> {
+    let run_start = Instant::now();
+    let mut results = Vec::with_capacity(n);
+    for index in 0..n {
+        results.push(fetch_timed(client, url, index, run_start).await);
+    }
+    results
+}
+
+/// Fetches `url` `n` times, all at once (asyncio's `gather`): the total is
+/// about the longest delay.
+pub async fn concurrent(
+    client: &reqwest::Client,
+    url: &str,
+    n: usize,
+) -> Vec<Result<Fetched, FetchError>> {
+    let run_start = Instant::now();
+    futures::future::join_all((0..n).map(|index| fetch_timed(client, url, index, run_start))).await
+}
+
+/// Prints a run's timeline and total, and returns the delays that came back.
+pub fn report(title: &str, results: &[Result<Fetched, FetchError>], took: Duration) -> Vec<u64> {
+    let ok: Vec<Fetched> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok().copied())
+        .collect();
+    let bars: Vec<crate::timeline::Bar> = ok.iter().map(Fetched::bar).collect();
+    println!("{title}: {} requests in {took:.2?}", results.len());
+    print!("{}", crate::timeline::render(&bars, 60));
+    for err in results.iter().filter_map(|r| r.as_ref().err()) {
+        println!("#{:<3}failed: {}", err.index, err.error);
+    }
+    ok.iter().map(|f| f.delay).collect()
+}
