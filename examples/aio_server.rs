@@ -23,7 +23,7 @@ async fn main() -> std::io::Result<()> {
     let mut addr = "127.0.0.1:3000".to_string();
     let mut config = Config::default();
     let mut args = Args::from_env(USAGE);
-    while let Some(arg) = args.next() {
+    while let Some(arg) = args.next_flag() {
         match arg {
             Long("addr") => addr = args.value(),
             Long("delay") => config.delay = args.value_with(parse_range),

@@ -27,7 +27,7 @@ async fn main() -> std::io::Result<()> {
     let mut load = None;
     let mut lines = 10;
     let mut args = Args::from_env(USAGE);
-    while let Some(arg) = args.next() {
+    while let Some(arg) = args.next_flag() {
         match arg {
             Long("addr") => addr = args.value(),
             Long("load") => load = Some(args.value()),

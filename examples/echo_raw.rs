@@ -19,7 +19,7 @@ const USAGE: &str =
 async fn main() -> std::io::Result<()> {
     let mut addr = "127.0.0.1:8000".to_string();
     let mut args = Args::from_env(USAGE);
-    while let Some(arg) = args.next() {
+    while let Some(arg) = args.next_flag() {
         match arg {
             Long("addr") => addr = args.value(),
             other => {

@@ -22,7 +22,7 @@ async fn main() -> std::io::Result<()> {
     let mut addr = "127.0.0.1:8001".to_string();
     let mut config = LinesConfig::default();
     let mut args = Args::from_env(USAGE);
-    while let Some(arg) = args.next() {
+    while let Some(arg) = args.next_flag() {
         match arg {
             Long("addr") => addr = args.value(),
             Long("idle") => config.idle = args.value_with(parse_duration),

@@ -25,7 +25,7 @@ async fn main() {
     let mut url = "http://127.0.0.1:3000/aio".to_string();
     let mut n = 5;
     let mut args = Args::from_env(USAGE);
-    while let Some(arg) = args.next() {
+    while let Some(arg) = args.next_flag() {
         match arg {
             Long("url") => url = args.value(),
             Short('n') => n = args.value(),

@@ -49,7 +49,7 @@ impl Args {
     }
 
     /// The next flag; `--help` prints the usage and exits.
-    pub fn next(&mut self) -> Option<lexopt::Arg<'_>> {
+    pub fn next_flag(&mut self) -> Option<lexopt::Arg<'_>> {
         let usage = self.usage;
         match self.parser.next() {
             Ok(Some(lexopt::Arg::Long("help") | lexopt::Arg::Short('h'))) => {
