@@ -20,7 +20,7 @@ Serves GET /aio, which sleeps a random delay from the range and answers
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let mut addr = "127.0.0.1:3000".to_string();
+    let mut addr: std::net::SocketAddr = "127.0.0.1:3000".parse().expect("a valid address");
     let mut config = Config::default();
     let mut args = Args::from_env(USAGE);
     while let Some(arg) = args.next_flag() {
@@ -43,7 +43,7 @@ async fn main() -> std::io::Result<()> {
         }
     }
 
-    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    let listener = async_kit_examples::bind(addr)?;
     println!(
         "listening on http://{}/aio (delays {:?} {})",
         listener.local_addr()?,

@@ -17,7 +17,7 @@ const USAGE: &str =
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let mut addr = "127.0.0.1:8000".to_string();
+    let mut addr: std::net::SocketAddr = "127.0.0.1:8000".parse().expect("a valid address");
     let mut args = Args::from_env(USAGE);
     while let Some(arg) = args.next_flag() {
         match arg {
@@ -28,7 +28,7 @@ async fn main() -> std::io::Result<()> {
             }
         }
     }
-    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    let listener = async_kit_examples::bind(addr)?;
     println!("raw echo on {}", listener.local_addr()?);
     echo::serve_raw(listener, async {
         let _ = tokio::signal::ctrl_c().await;

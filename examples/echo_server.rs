@@ -19,7 +19,7 @@ Echoes each line back; closes connections idle for longer than --idle.";
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let mut addr = "127.0.0.1:8001".to_string();
+    let mut addr: std::net::SocketAddr = "127.0.0.1:8001".parse().expect("a valid address");
     let mut config = LinesConfig::default();
     let mut args = Args::from_env(USAGE);
     while let Some(arg) = args.next_flag() {
@@ -33,7 +33,7 @@ async fn main() -> std::io::Result<()> {
             }
         }
     }
-    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    let listener = async_kit_examples::bind(addr)?;
     println!(
         "line echo on {} (idle timeout {:?}, at most {} connections)",
         listener.local_addr()?,

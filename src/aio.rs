@@ -120,7 +120,7 @@ pub async fn serve(
 pub async fn spawn(
     config: Config,
 ) -> io::Result<(std::net::SocketAddr, tokio::sync::oneshot::Sender<()>)> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let listener = crate::bind(([127, 0, 0, 1], 0).into())?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(serve(listener, config, async move {

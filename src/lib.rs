@@ -9,3 +9,16 @@ pub mod cli;
 pub mod echo;
 pub mod fetch;
 pub mod timeline;
+
+/// Binds a listener with a deep accept queue (4096, capped by the kernel's
+/// `somaxconn`), so a burst of a thousand clients is not reset.
+pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
+}

@@ -1,0 +1,151 @@
+//! The `/aio` server on loopback: answers, errors, bad input, many clients.
+
+use std::time::Duration;
+
+use async_kit_examples::aio::{self, Config, Delay, DelayUnit};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+fn fast(delay: std::ops::RangeInclusive<u64>) -> Config {
+    Config {
+        delay,
+        unit: DelayUnit::Millis,
+        ..Config::default()
+    }
+}
+
+/// Sends raw bytes and returns whatever the server answers before closing
+/// (or the first 64 KiB).
+async fn raw(addr: std::net::SocketAddr, request: &[u8]) -> String {
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    // The server may close before it reads everything: ignore write errors.
+    let _ = socket.write_all(request).await;
+    let mut answer = Vec::new();
+    let _ =
+        async_kit::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn get_aio_answers_json_with_a_delay_in_range() {
+    let (addr, _stop) = aio::spawn(fast(2..=4)).await.unwrap();
+    let reply = reqwest::get(format!("http://{addr}/aio")).await.unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.headers()["content-type"], "application/json");
+    let body: Delay = reply.json().await.unwrap();
+    assert!((2..=4).contains(&body.delay), "{body:?}");
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods() {
+    let (addr, _stop) = aio::spawn(fast(1..=1)).await.unwrap();
+    let client = reqwest::Client::new();
+    let missing = client
+        .get(format!("http://{addr}/nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let post = client
+        .post(format!("http://{addr}/aio"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 405);
+}
+
+#[tokio::test]
+async fn bad_input_gets_400_or_a_clean_close_and_the_server_goes_on() {
+    let (addr, _stop) = aio::spawn(fast(1..=1)).await.unwrap();
+
+    let garbage = raw(addr, b"\x00\x01\x02 not http at all\r\n\r\n").await;
+    assert!(
+        garbage.is_empty() || garbage.starts_with("HTTP/1.1 400"),
+        "{garbage:?}"
+    );
+
+    let huge = format!(
+        "GET /aio HTTP/1.1\r\nhost: x\r\nx-big: {}\r\n\r\n",
+        "a".repeat(1 << 20)
+    );
+    let answer = raw(addr, huge.as_bytes()).await;
+    assert!(
+        answer.is_empty()
+            || answer.starts_with("HTTP/1.1 431")
+            || answer.starts_with("HTTP/1.1 400"),
+        "{answer:?}"
+    );
+
+    // A client that vanishes halfway through its request.
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    socket.write_all(b"GET /aio HTTP/1.1\r\nho").await.unwrap();
+    drop(socket);
+
+    // A client that vanishes while its answer is being prepared.
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    socket
+        .write_all(b"GET /aio HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    drop(socket);
+
+    let ok = raw(
+        addr,
+        b"GET /aio HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok:?}");
+    assert!(ok.ends_with("{\"delay\":1}"), "{ok:?}");
+}
+
+#[tokio::test]
+async fn a_full_server_answers_503_and_a_slow_request_504() {
+    let (addr, _stop) = aio::spawn(Config {
+        max_in_flight: 0,
+        ..fast(1..=1)
+    })
+    .await
+    .unwrap();
+    let reply = reqwest::get(format!("http://{addr}/aio")).await.unwrap();
+    assert_eq!(reply.status(), 503);
+
+    let (addr, _stop) = aio::spawn(Config {
+        request_timeout: Duration::from_millis(5),
+        ..fast(10_000..=10_000)
+    })
+    .await
+    .unwrap();
+    let reply = reqwest::get(format!("http://{addr}/aio")).await.unwrap();
+    assert_eq!(reply.status(), 504);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_concurrent_clients_are_all_answered() {
+    let (addr, _stop) = aio::spawn(fast(1..=20)).await.unwrap();
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/aio");
+    let replies = futures::future::join_all(
+        (0..500).map(|_| async_kit_examples::fetch::fetch(&client, &url)),
+    )
+    .await;
+    let delays: Vec<u64> = replies.into_iter().map(Result::unwrap).collect();
+    assert_eq!(delays.len(), 500);
+    assert!(delays.iter().all(|d| (1..=20).contains(d)));
+}
+
+#[tokio::test]
+async fn graceful_shutdown_lets_requests_in_flight_finish() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(aio::serve(listener, fast(200..=200), async move {
+        let _ = stopped.await;
+    }));
+    let request = tokio::spawn(reqwest::get(format!("http://{addr}/aio")));
+    // Wait until the request has reached the server before stopping it.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    stop.send(()).unwrap();
+    let reply = request.await.unwrap().unwrap();
+    assert_eq!(reply.status(), 200);
+    server.await.unwrap().unwrap();
+}
