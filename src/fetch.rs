@@ -1,5 +1,6 @@
 //! Fetchers for the `/aio` server: one after another, or all at once.
 
+use std::fmt;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -31,17 +32,50 @@ impl Fetched {
     }
 }
 
+/// Why a fetch failed.
+#[derive(Debug)]
+pub enum Error {
+    /// The request or its answer failed.
+    Http(reqwest::Error),
+    /// A `#[timeout]` around the fetch fired first.
+    TimedOut(async_kit::Elapsed),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Http(e) => write!(f, "http: {e}"),
+            Error::TimedOut(e) => write!(f, "timed out: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<reqwest::Error> for Error {
+    fn from(e: reqwest::Error) -> Self {
+        Error::Http(e)
+    }
+}
+
+// What lets `#[timeout]` keep a fetcher's `Result<_, Error>` signature.
+impl From<async_kit::Elapsed> for Error {
+    fn from(e: async_kit::Elapsed) -> Self {
+        Error::TimedOut(e)
+    }
+}
+
 /// A fetch that failed, with the request's index.
 #[derive(Debug)]
 pub struct FetchError {
     /// Which request of the run.
     pub index: usize,
     /// What went wrong.
-    pub error: reqwest::Error,
+    pub error: Error,
 }
 
 /// Fetches `url` once and returns the delay the server reported.
-pub async fn fetch(client: &reqwest::Client, url: &str) -> Result<u64, reqwest::Error> {
+pub async fn fetch(client: &reqwest::Client, url: &str) -> Result<u64, Error> {
     let reply: Delay = client
         .get(url)
         .send()

@@ -8,6 +8,7 @@ pub mod aio;
 pub mod cli;
 pub mod echo;
 pub mod fetch;
+pub mod store;
 pub mod timeline;
 
 /// Binds a listener with a deep accept queue (4096, capped by the kernel's

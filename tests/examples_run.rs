@@ -1,0 +1,119 @@
+//! Runs the example programs themselves (cargo builds them for `cargo test`)
+//! and checks what they print.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn example(name: &str) -> Command {
+    // target/<profile>/deps/<this test> → target/<profile>/examples/<name>
+    let mut path: PathBuf = std::env::current_exe().unwrap();
+    path.pop();
+    path.pop();
+    path.push("examples");
+    path.push(name);
+    assert!(
+        path.exists(),
+        "{} was not built: plain `cargo test` builds the examples, `--test` alone does not",
+        path.display()
+    );
+    Command::new(path)
+}
+
+fn run(cmd: &mut Command) -> (Output, String) {
+    let out = cmd.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out, text)
+}
+
+#[test]
+fn tour_runs_every_step_and_exits_0() {
+    let (out, text) = run(&mut example("tour"));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for step in [
+        "== 1. sequential",
+        "== 2. concurrent",
+        "== 3. #[timeout(250ms)]",
+        "== summary",
+    ] {
+        assert!(text.contains(step), "missing {step:?} in:\n{text}");
+    }
+    assert!(text.contains("sequential: 5 requests"), "{text}");
+    assert!(text.contains("concurrent: 5 requests"), "{text}");
+    // Five timeline bars per run.
+    assert!(
+        text.lines().filter(|l| l.starts_with("#4 ")).count() >= 2,
+        "{text}"
+    );
+}
+
+#[test]
+fn timeout_example_shows_own_and_inherited_deadlines() {
+    let (out, text) = run(&mut example("timeout"));
+    assert!(out.status.success());
+    assert!(
+        text.contains("fetch(100ms): answered after 100ms"),
+        "{text}"
+    );
+    assert!(
+        text.contains("fetch(400ms): deadline has elapsed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("batch fetch 2: deadline inherited from the caller has elapsed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn hello_run_prints_both_greetings() {
+    let (out, text) = run(&mut example("hello_run"));
+    assert!(out.status.success());
+    assert!(text.contains("hello after 100ms"), "{text}");
+    assert!(text.contains("world after 200ms"), "{text}");
+}
+
+#[test]
+fn files_and_db_creates_its_database_on_first_run() {
+    let dir = std::env::temp_dir().join(format!("async-kit-example-db-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (out, text) = run(example("files_and_db")
+        .args(["--rows", "7", "--dir"])
+        .arg(&dir));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("appended 7 lines"), "{text}");
+    assert!(text.contains("inserted 7 rows"), "{text}");
+    assert!(dir.join("fetches.db").exists());
+    // A second run appends to the same log and database.
+    let (_, text) = run(example("files_and_db")
+        .args(["--rows", "3", "--dir"])
+        .arg(&dir));
+    assert!(text.contains("the log now has 10 lines"), "{text}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn flags_are_checked_and_help_exits_0() {
+    for name in [
+        "aio_server",
+        "echo_raw",
+        "echo_server",
+        "echo_client",
+        "fetch_concurrent",
+        "files_and_db",
+    ] {
+        let (out, text) = run(example(name).arg("--help"));
+        assert!(out.status.success(), "{name} --help");
+        assert!(text.starts_with("usage:"), "{name}: {text}");
+        let out = example(name).arg("--no-such-flag").output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name} with a bad flag");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("error:"));
+    }
+}
