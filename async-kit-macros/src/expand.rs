@@ -22,30 +22,10 @@ pub(crate) fn timeout(args: Args, mut item: ItemFn) -> syn::Result<TokenStream> 
         // `#[async_trait]` ran first and turned the `async fn` into a fn
         // returning `Pin<Box<dyn Future<Output = R> + ..>>`.
         expand_boxed(&args, &krate, &limit, output, &mut item.block)?;
-    } else if let Some(body) = test_body(&mut item.block) {
+    } else if test_body(&mut item.block).is_some() {
         // `#[tokio::test]` ran first: its fn builds `let body = async {..}`
-        // and blocks on it, so a timeout panics or converts into the error.
-        let ret = match &item.sig.output {
-            ReturnType::Default => None,
-            ReturnType::Type(_, ty) => Some(&**ty),
-        };
-        let name = item.sig.ident.to_string();
-        let inner = std::mem::replace(body, Expr::Verbatim(TokenStream::new()));
-        let wrapped = match ret {
-            None => quote! {
-                #krate::__private::expect_in_time(
-                    #krate::__private::timeout(__async_kit_limit, #inner).await,
-                    #name,
-                    __async_kit_limit,
-                )
-            },
-            Some(ty) => {
-                let call = quote!(#krate::__private::timeout(__async_kit_limit, #inner).await);
-                flatten_at(&krate, ty.span(), call)
-            }
-        };
-        *body = syn::parse_quote!(async move { #wrapped });
-        prepend_limit(&mut item.block, &limit);
+        // and blocks on it.
+        expand_test(&krate, &limit, &mut item);
     } else {
         let fn_token = &item.sig.fn_token;
         let ident = &item.sig.ident;
@@ -193,7 +173,7 @@ fn expand_async_fn(args: &Args, krate: &TokenStream, limit: &TokenStream, item: 
         item.sig.output = ReturnType::Type(
             arrow,
             Box::new(syn::parse_quote!(
-                ::core::result::Result<#ty, #krate::Elapsed>
+                ::core::result::Result<#ty, #krate::__private::Elapsed>
             )),
         );
     }
@@ -281,6 +261,30 @@ fn expand_boxed(
     *inner = syn::parse_quote!(async move { #body });
     prepend_limit(block, limit);
     Ok(())
+}
+
+/// Bounds the `async` block of a fn that `#[tokio::test]` expanded. Its
+/// signature is fixed, so a timeout panics (for `()`) or converts into the
+/// `Result`'s error.
+fn expand_test(krate: &TokenStream, limit: &TokenStream, item: &mut ItemFn) {
+    let name = item.sig.ident.to_string();
+    let ret = match &item.sig.output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) => Some((**ty).clone()),
+    };
+    let Some(body) = test_body(&mut item.block) else {
+        return;
+    };
+    let inner = std::mem::replace(body, Expr::Verbatim(TokenStream::new()));
+    let call = quote!(#krate::__private::timeout(__async_kit_limit, #inner).await);
+    let wrapped = match ret {
+        None => quote! {
+            #krate::__private::expect_in_time(#call, #name, __async_kit_limit)
+        },
+        Some(ty) => flatten_at(krate, ty.span(), call),
+    };
+    *body = syn::parse_quote!(async move { #wrapped });
+    prepend_limit(&mut item.block, limit);
 }
 
 /// The `async` block of a fn that `#[tokio::test]` (or `#[tokio::main]`)
