@@ -69,7 +69,9 @@ mod tests {
         ];
         let text = render(&bars, 24);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "#0   |---5----|");
-        assert_eq!(lines[1], "#1             |-----7-----|");
+        // 24 columns for 120 ms: the first bar spans columns 0..10, the
+        // second starts where the first ends and runs to column 24.
+        assert_eq!(lines[0], "#0  |---5----|");
+        assert_eq!(lines[1], "#1            |-----7------|");
     }
 }
