@@ -1,7 +1,7 @@
 //! `#[timeout]` against a hand-written `tokio::time::timeout(d, async { .. })`
 //! on a future that is ready at once: the cost of the wrapper itself.
 //!
-//! `cargo bench --bench timeout`
+//! `cargo bench -p async-kit-benches --bench timeout`
 
 mod harness;
 

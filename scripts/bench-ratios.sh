@@ -11,10 +11,10 @@ runs=${RUNS:-3}
 export ASYNC_KIT_BENCH_QUICK=${QUICK:-1}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-cargo bench --no-run "$@" >/dev/null 2>&1
+cargo bench -p async-kit-benches --no-run "$@" >/dev/null 2>&1
 for i in $(seq "$runs"); do
   echo "run $i of $runs..." >&2
-  cargo bench -q "$@" 2>/dev/null | grep ' vs .* = ' >>"$out"
+  cargo bench -p async-kit-benches -q "$@" 2>/dev/null | grep ' vs .* = ' >>"$out"
 done
 # "group: ours vs peer = ratio (...)" -> median ratio per "group: ours vs peer".
 awk -F' = ' '
