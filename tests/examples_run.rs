@@ -117,3 +117,24 @@ fn flags_are_checked_and_help_exits_0() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("error:"));
     }
 }
+
+#[test]
+fn runtimes_runs_the_program_on_both_schedulers() {
+    let (out, text) = run(&mut example("runtimes"));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (ct, mt) = text
+        .split_once("== multi-thread runtime")
+        .expect("both runs are printed");
+    assert!(ct.contains("== current-thread runtime"), "{text}");
+    for run in [ct, mt] {
+        assert!(run.contains("5 of 5 fetches answered"), "{text}");
+    }
+    // One thread polls everything on the current-thread runtime, so nothing
+    // ticks while a task blocks it.
+    assert!(ct.contains("100 tasks ran on 1 thread(s)"), "{text}");
+    assert!(ct.contains("the ticker ticked 0 time(s)"), "{text}");
+}
