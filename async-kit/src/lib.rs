@@ -9,6 +9,11 @@
 //!   [`deadline`] / [`remaining`] tell any code how much time it has left.
 //! - [`time`]: the functions behind the attribute, [`time::timeout`] and
 //!   [`time::timeout_at`].
+//! - [`future`] and [`task`]'s callbacks and groups: [`CompletionExt`]
+//!   (`on_complete`, `on_cancel`, `on_done`) for any future, task handles
+//!   that take done callbacks after spawning ([`task::spawn`],
+//!   [`task::JoinHandleExt`]), and [`task::wait`], [`task::as_completed`],
+//!   [`task::gather`], [`task::try_gather`] for groups of tasks.
 //!
 //! # Example
 //!
@@ -49,6 +54,11 @@
 //! | `asyncio.wait_for(aw, timeout)` | [`time::timeout`] |
 //! | `asyncio.timeout_at(when)` | [`time::timeout_at`] |
 //! | `asyncio.Timeout.when()` | [`deadline`], [`remaining`] |
+//! | `fut.add_done_callback(cb)` on a coroutine | [`CompletionExt::on_done`], [`on_complete`](CompletionExt::on_complete), [`on_cancel`](CompletionExt::on_cancel) |
+//! | `task.add_done_callback(cb)`, `remove_done_callback` | [`task::spawn`] / [`task::JoinHandleExt::with_callbacks`], then [`task::CallbackHandle::add_done_callback`] |
+//! | `asyncio.wait(tasks, timeout, return_when)` | [`task::wait`] with [`task::ReturnWhen`] |
+//! | `asyncio.as_completed(tasks, timeout)` | [`task::as_completed`] |
+//! | `asyncio.gather(*aws)` | [`task::gather`], [`task::try_gather`] (fail-fast) |
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -59,8 +69,11 @@
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod future;
+pub mod task;
 pub mod time;
 
+pub use future::CompletionExt;
 pub use time::{Elapsed, deadline, remaining};
 
 #[cfg(feature = "macros")]
