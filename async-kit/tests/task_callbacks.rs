@@ -152,6 +152,29 @@ async fn aborted_task_drops_its_future_then_runs_callbacks() {
     assert_eq!(entries(&log), ["future dropped", "a: cancelled"]);
 }
 
+/// Panics when dropped.
+struct PanicOnDrop;
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        panic!("drop boom");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn callbacks_run_even_if_dropping_the_aborted_future_panics() {
+    let log = log();
+    let handle = task::spawn(async {
+        let _bomb = PanicOnDrop;
+        sleep(Duration::from_secs(60)).await;
+    });
+    handle.add_done_callback(recorder(&log, "a"));
+    sleep(Duration::from_secs(1)).await;
+    handle.abort();
+    assert!(handle.await.is_err());
+    assert_eq!(entries(&log), ["a: cancelled"]);
+}
+
 #[tokio::test(start_paused = true)]
 async fn aborted_before_it_ever_ran() {
     let log = log();

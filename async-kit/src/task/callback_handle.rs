@@ -79,8 +79,8 @@ pin_project! {
             if this.future.is_some() {
                 // Dropped before completing: drop the future first (its own
                 // cleanup runs before the callbacks see `Cancelled`).
+                let _report = ReportOnDrop { callbacks: this.callbacks, panicked: false };
                 this.future.set(None);
-                this.callbacks.cancelled();
             }
         }
     }
@@ -103,10 +103,33 @@ impl<F: Future> Future for Watched<F> {
                 Poll::Ready(Ok(()))
             }
             Err(payload) => {
-                this.future.set(None);
-                this.callbacks.panicked();
+                {
+                    let _report = ReportOnDrop {
+                        callbacks: this.callbacks,
+                        panicked: true,
+                    };
+                    this.future.set(None);
+                }
                 resume_unwind(payload)
             }
+        }
+    }
+}
+
+/// Reports the end of a task when dropped: after the future it guards is
+/// dropped, and even if dropping it panics.
+struct ReportOnDrop<'a, T> {
+    callbacks: &'a DoneCallbacks<T>,
+    panicked: bool,
+}
+
+impl<T> Drop for ReportOnDrop<'_, T> {
+    fn drop(&mut self) {
+        // A no-op if the end was already reported.
+        if self.panicked {
+            self.callbacks.panicked();
+        } else {
+            self.callbacks.cancelled();
         }
     }
 }
