@@ -211,6 +211,28 @@ async fn panicking_callback_does_not_stop_the_others_or_the_output() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn panicking_callback_is_reported_by_the_panic_hook() {
+    // The hook is process-wide: record only this test's message and pass
+    // every panic on to the previous hook.
+    let reported = Arc::new(AtomicUsize::new(0));
+    let seen = reported.clone();
+    let previous = Arc::new(std::panic::take_hook());
+    let forward = previous.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.payload().downcast_ref::<&str>() == Some(&"reported callback boom") {
+            seen.fetch_add(1, Ordering::SeqCst);
+        }
+        forward(info);
+    }));
+    let handle = task::spawn(async { 1 });
+    handle.add_done_callback(|_| panic!("reported callback boom"));
+    assert_eq!(handle.await.unwrap(), 1);
+    let _ = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| previous(info)));
+    assert_eq!(reported.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(start_paused = true)]
 async fn panicking_late_callback_is_caught_in_add() {
     let handle = task::spawn(async { 5 });
     sleep(Duration::from_millis(1)).await;

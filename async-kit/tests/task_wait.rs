@@ -145,6 +145,35 @@ async fn timeout_returns_what_finished_and_cancels_nothing() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn first_completed_before_the_timeout_returns_at_once() {
+    let start = Instant::now();
+    let (done, pending) = wait(
+        [job(5, false), job(1, false)],
+        ReturnWhen::FirstCompleted,
+        Some(Duration::from_secs(3)),
+    )
+    .await;
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+    assert_eq!(outputs(done), [Ok(1)]);
+    assert_eq!(pending.len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn first_error_before_the_timeout_returns_at_once() {
+    let start = Instant::now();
+    let handles = [job(5, false), job(1, true)].map(flat);
+    let (done, pending) = wait(
+        handles,
+        ReturnWhen::FirstError,
+        Some(Duration::from_secs(3)),
+    )
+    .await;
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+    assert_eq!(done, [Err("failed 1".to_string())]);
+    assert_eq!(pending.len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
 async fn timeout_after_some_finished() {
     let (done, pending) = wait(
         [job(1, false), job(3, false), job(2, false)],
