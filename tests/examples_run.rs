@@ -138,3 +138,26 @@ fn runtimes_runs_the_program_on_both_schedulers() {
     assert!(ct.contains("100 tasks ran on 1 thread(s)"), "{text}");
     assert!(ct.contains("the ticker ticked 0 time(s)"), "{text}");
 }
+
+#[test]
+fn fetch_callbacks_runs_callbacks_and_cancels_what_the_budget_misses() {
+    let (out, text) = run(example("fetch_callbacks").args(["-n", "6", "--delay", "40..400"]));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("all 6 back after"), "{text}");
+    // Every one of the six tasks reports its end through a callback, either
+    // answered within the budget or cancelled after it.
+    let ends = text
+        .lines()
+        .filter(|l| l.contains("task #") && l.contains("callback:"))
+        .count();
+    assert_eq!(ends, 6, "{text}");
+    let cancelled = text.matches("callback: cancelled").count();
+    assert!(
+        text.contains(&format!("cancelled {cancelled} late task(s)")),
+        "{text}"
+    );
+}
