@@ -9,6 +9,11 @@
 //!   [`deadline`] / [`remaining`] tell any code how much time it has left.
 //! - [`time`]: the functions behind the attribute, [`time::timeout`] and
 //!   [`time::timeout_at`].
+//! - [timers](time::call_later): asyncio's [`call_soon`](time::call_soon),
+//!   [`call_later`](time::call_later) and [`call_at`](time::call_at), each
+//!   returning a [`TimerHandle`] that cancels or moves the callback from any
+//!   thread; [`time::call_every`]; and a [`Scheduler`] that cancels all its
+//!   timers when dropped.
 //!
 //! # Example
 //!
@@ -49,6 +54,9 @@
 //! | `asyncio.wait_for(aw, timeout)` | [`time::timeout`] |
 //! | `asyncio.timeout_at(when)` | [`time::timeout_at`] |
 //! | `asyncio.Timeout.when()` | [`deadline`], [`remaining`] |
+//! | `loop.call_soon(cb)` / `loop.call_later(delay, cb)` / `loop.call_at(when, cb)` | [`time::call_soon`] / [`time::call_later`] / [`time::call_at`] |
+//! | `TimerHandle.cancel()`, `.cancelled()`, `.when()` | [`TimerHandle::cancel`], [`TimerHandle::is_cancelled`], [`TimerHandle::when`] |
+//! | `loop.call_later(delay, asyncio.create_task, coro)` | [`time::spawn_later`] |
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -61,7 +69,7 @@
 
 pub mod time;
 
-pub use time::{Elapsed, deadline, remaining};
+pub use time::{Elapsed, Scheduler, TimerHandle, deadline, remaining};
 
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
