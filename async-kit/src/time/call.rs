@@ -1,3 +1,4 @@
+use std::cell::RefCell;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
@@ -9,8 +10,17 @@ use super::driver::{Callback, Core, far_add};
 use super::handle::TimerHandle;
 
 /// The default scheduler of each live runtime, found by runtime id. An
-/// entry whose core is gone or closed (its runtime shut down) is replaced.
+/// entry whose core is gone or closed (its runtime shut down, which drops
+/// the driver task and closes the core) is replaced. tokio hands out
+/// runtime ids from a 64-bit counter, so an id is not reused in practice.
 static DEFAULTS: Mutex<Vec<(runtime::Id, Weak<Core>)>> = Mutex::new(Vec::new());
+
+thread_local! {
+    /// The last default scheduler this thread used, so that scheduling from
+    /// the same runtime again skips the global lock. A closed core kept
+    /// here holds no timers (closing empties its heap).
+    static LAST: RefCell<Option<(runtime::Id, Arc<Core>)>> = const { RefCell::new(None) };
+}
 
 /// The current runtime's default scheduler, started on first use.
 #[track_caller]
@@ -22,6 +32,19 @@ pub(crate) fn default_core() -> Arc<Core> {
         ),
     };
     let id = runtime.id();
+    let cached = LAST.with_borrow(|last| match last {
+        Some((of, core)) if *of == id && !core.is_closed() => Some(core.clone()),
+        _ => None,
+    });
+    if let Some(core) = cached {
+        return core;
+    }
+    let core = shared_core(&runtime, id);
+    LAST.set(Some((id, core.clone())));
+    core
+}
+
+fn shared_core(runtime: &Handle, id: runtime::Id) -> Arc<Core> {
     let mut defaults = DEFAULTS.lock().unwrap_or_else(PoisonError::into_inner);
     let live = |weak: &Weak<Core>| weak.upgrade().filter(|core| !core.is_closed());
     if let Some(core) = defaults
@@ -32,7 +55,7 @@ pub(crate) fn default_core() -> Arc<Core> {
         return core;
     }
     defaults.retain(|(_, weak)| live(weak).is_some());
-    let core = Core::start(&runtime);
+    let core = Core::start(runtime);
     defaults.push((id, Arc::downgrade(&core)));
     core
 }
