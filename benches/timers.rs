@@ -5,6 +5,9 @@
 //! - schedule: n timers with deadlines spread over one to two seconds, in
 //!   shuffled order (n = 1,000, 10,000, 100,000: the time per timer should
 //!   stay flat, the heap costs O(log n)); cleanup is not timed.
+//! - growth: 1,000 timers scheduled into a `Scheduler` that already holds
+//!   100,000 pending ones, against 1,000 into an empty one: the ratio is
+//!   the cost of a 100-times larger heap per timer.
 //! - fire: 100,000 timers all due at one instant, set after the scheduling
 //!   is done; timed from that instant until the last callback has run.
 //! - memory: the growth of the resident set while 100,000 timers are
@@ -20,7 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use async_kit::time::{TimerHandle, call_later};
+use async_kit::time::{Scheduler, TimerHandle, call_later};
 use harness::{Case, compare, quick, runtimes};
 use tokio::runtime::Runtime;
 use tokio::sync::Notify;
@@ -90,6 +93,37 @@ fn schedule_cases(rt: &Runtime, n: usize) -> Vec<Case<'_>> {
                 }
                 took
             })
+        }),
+    ]
+}
+
+/// Schedules 1,000 timers on `scheduler`; returns the time taken.
+fn schedule_1000_on(scheduler: &Scheduler) -> Duration {
+    let start = Instant::now();
+    let handles: Vec<TimerHandle> = (0..1_000)
+        .map(|i| scheduler.call_later(spread(i), || {}))
+        .collect();
+    let took = start.elapsed();
+    for handle in &handles {
+        handle.cancel();
+    }
+    took
+}
+
+fn growth_cases(rt: &Runtime) -> Vec<Case<'_>> {
+    let full = rt.block_on(async {
+        let full = Scheduler::new();
+        for i in 0..N {
+            full.call_later(Duration::from_secs(3_600) + spread(i), || {});
+        }
+        full
+    });
+    vec![
+        Case::batch("call_later into 100k pending", 1_000, move || {
+            rt.block_on(async { schedule_1000_on(&full) })
+        }),
+        Case::batch("call_later into none pending", 1_000, move || {
+            rt.block_on(async { schedule_1000_on(&Scheduler::new()) })
         }),
     ]
 }
@@ -201,6 +235,7 @@ fn main() {
                 schedule_cases(rt, n),
             );
         }
+        compare(&format!("timers growth [{rt_name}]"), growth_cases(rt));
         compare(
             &format!("timers fire n={N} [{rt_name}]"),
             vec![
