@@ -130,6 +130,15 @@ pub fn call_soon<F: FnOnce() + Send + 'static>(f: F) -> TimerHandle {
 ///
 /// Panics if called outside the context of a tokio runtime.
 ///
+/// # Comparison to a sleeping task
+///
+/// `tokio::spawn(async move { sleep(delay).await; f() })` does the same
+/// with a task and a tokio timer per callback. With 100,000 pending,
+/// `call_later` takes well under half the memory (about 180 bytes each
+/// against 460 in `benches/timers.rs`), schedules faster, and gives a
+/// handle that can move the deadline. Spawn a task, or use
+/// [`spawn_later`], when the work after the delay is itself asynchronous.
+///
 /// # Examples
 ///
 /// ```
