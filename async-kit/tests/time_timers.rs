@@ -339,6 +339,28 @@ async fn rescheduling_a_periodic_timer_restarts_its_period() {
     assert_eq!(log.take(), [(0, 10), (0, 50), (0, 60)]);
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_periodic_callback_can_move_its_own_next_tick() {
+    let log = Log::new();
+    let me: Arc<Mutex<Option<TimerHandle>>> = Arc::default();
+    let slot = me.clone();
+    let inner = log.clone();
+    let mut n = 0;
+    let handle = call_every(ms(10), move || {
+        n += 1;
+        inner.record(n);
+        if n == 1 {
+            let me = slot.lock().unwrap().clone().unwrap();
+            // While it runs, the move applies to the tick after this one.
+            assert!(me.reschedule(inner.start + ms(35)));
+        }
+    });
+    *me.lock().unwrap() = Some(handle.clone());
+    run_for(50).await;
+    handle.cancel();
+    assert_eq!(log.take(), [(1, 10), (2, 35), (3, 45)]);
+}
+
 #[test]
 #[should_panic(expected = "`period` must be non-zero")]
 fn call_every_with_a_zero_period_panics() {
