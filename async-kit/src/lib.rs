@@ -14,6 +14,11 @@
 //!   that take done callbacks after spawning ([`task::spawn`],
 //!   [`task::JoinHandleExt`]), and [`task::wait`], [`task::as_completed`],
 //!   [`task::gather`], [`task::try_gather`] for groups of tasks.
+//! - [timers](time::call_later): asyncio's [`call_soon`](time::call_soon),
+//!   [`call_later`](time::call_later) and [`call_at`](time::call_at), each
+//!   returning a [`TimerHandle`] that cancels or moves the callback from any
+//!   thread; [`time::call_every`]; and a [`Scheduler`] that cancels all its
+//!   timers when dropped.
 //!
 //! # Example
 //!
@@ -59,6 +64,9 @@
 //! | `asyncio.wait(tasks, timeout, return_when)` | [`task::wait`] with [`task::ReturnWhen`] |
 //! | `asyncio.as_completed(tasks, timeout)` | [`task::as_completed`] |
 //! | `asyncio.gather(*aws)` | [`task::gather`], [`task::try_gather`] (fail-fast) |
+//! | `loop.call_soon(cb)` / `loop.call_later(delay, cb)` / `loop.call_at(when, cb)` | [`time::call_soon`] / [`time::call_later`] / [`time::call_at`] |
+//! | `TimerHandle.cancel()`, `.cancelled()`, `.when()` | [`TimerHandle::cancel`], [`TimerHandle::is_cancelled`], [`TimerHandle::when`] |
+//! | `loop.call_later(delay, asyncio.create_task, coro)` | [`time::spawn_later`] |
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -74,7 +82,7 @@ pub mod task;
 pub mod time;
 
 pub use future::CompletionExt;
-pub use time::{Elapsed, deadline, remaining};
+pub use time::{Elapsed, Scheduler, TimerHandle, deadline, remaining};
 
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
