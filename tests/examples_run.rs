@@ -161,3 +161,44 @@ fn fetch_callbacks_runs_callbacks_and_cancels_what_the_budget_misses() {
         "{text}"
     );
 }
+
+#[test]
+fn timers_run_in_deadline_order_and_cancelled_ones_never_run() {
+    let (out, text) = run(example("timers").args(["--unit", "100ms"]));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("never printed"), "{text}");
+    assert!(
+        text.contains("cancel() of the 2-unit timer: true"),
+        "{text}"
+    );
+    assert!(
+        text.contains("cancelled the second from another thread: true"),
+        "{text}"
+    );
+    let at = |what: &str| {
+        text.find(what)
+            .unwrap_or_else(|| panic!("missing {what:?} in:\n{text}"))
+    };
+    // One driver runs these, in deadline order, same-instant ones in the
+    // order they were scheduled.
+    let order = [
+        "call_soon",
+        "call_at(1), scheduled first",
+        "call_at(1), scheduled second",
+        "first at 2",
+        "call_later(3 units)",
+        "moved from 1 to 4",
+    ];
+    for pair in order.windows(2) {
+        assert!(at(pair[0]) < at(pair[1]), "{pair:?} out of order:\n{text}");
+    }
+    assert_eq!(
+        text.matches("call_every(1 unit): tick").count(),
+        3,
+        "{text}"
+    );
+}
