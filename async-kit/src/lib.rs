@@ -9,6 +9,9 @@
 //!   [`deadline`] / [`remaining`] tell any code how much time it has left.
 //! - [`time`]: the functions behind the attribute, [`time::timeout`] and
 //!   [`time::timeout_at`].
+//! - [`queue`]: producer/consumer queues with asyncio's `task_done` /
+//!   `join`: [`Queue`], [`PriorityQueue`] and [`LifoQueue`], bounded or
+//!   not, with Python 3.13's shutdown.
 //!
 //! # Example
 //!
@@ -49,6 +52,12 @@
 //! | `asyncio.wait_for(aw, timeout)` | [`time::timeout`] |
 //! | `asyncio.timeout_at(when)` | [`time::timeout_at`] |
 //! | `asyncio.Timeout.when()` | [`deadline`], [`remaining`] |
+//! | `asyncio.Queue(maxsize)` | [`Queue::bounded`], [`Queue::unbounded`] |
+//! | `asyncio.PriorityQueue`, `asyncio.LifoQueue` | [`PriorityQueue`], [`LifoQueue`] |
+//! | `queue.put(x)`, `queue.put_nowait(x)` | [`Queue::put`], [`Queue::try_put`] |
+//! | `queue.get()`, `queue.get_nowait()` | [`Queue::get`], [`Queue::try_get`] |
+//! | `queue.task_done()`, `queue.join()` | [`Queue::task_done`], [`Queue::join`] |
+//! | `queue.shutdown(immediate=False / True)` | [`Queue::shutdown`], [`Queue::shutdown_immediate`] |
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -59,8 +68,10 @@
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod queue;
 pub mod time;
 
+pub use queue::{LifoQueue, PriorityQueue, Queue};
 pub use time::{Elapsed, deadline, remaining};
 
 #[cfg(feature = "macros")]
