@@ -6,8 +6,11 @@
 //! the [`Store`]. Everything else (capacity, reservations, shutdown, waiting,
 //! `task_done` / `join`) lives here once.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
 
 use event_listener::{Event, EventListener};
 
@@ -42,12 +45,36 @@ enum Mode {
     Closed,
 }
 
+/// The two kinds of waiters, each with its own event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Get,
+    Put,
+}
+
 struct State<S> {
     store: S,
     /// Slots held by [`Permit`](super::Permit)s: they count against the
     /// capacity but are not items yet.
     reserved: usize,
     mode: Mode,
+    /// Listeners registered on `getters` / `putters` that are not notified
+    /// yet. Every change to a listener's registration or notification
+    /// happens with this lock held (registration, `notify`, and dropping
+    /// a listener that did not complete: see [`Shared::forget`]), so these
+    /// counts are exact, and a put or get that finds them at zero skips the
+    /// event altogether: the fast path touches one lock only.
+    idle_getters: usize,
+    idle_putters: usize,
+}
+
+impl<S> State<S> {
+    fn idle(&mut self, side: Side) -> &mut usize {
+        match side {
+            Side::Get => &mut self.idle_getters,
+            Side::Put => &mut self.idle_putters,
+        }
+    }
 }
 
 #[allow(unreachable_pub)]
@@ -62,6 +89,21 @@ pub struct Shared<T, S> {
     putters: Event,
     tasks: Tasks,
     _item: std::marker::PhantomData<fn(T) -> T>,
+}
+
+/// Cancels a wait when dropped before its listener completed.
+struct Waiter<'a, T, S: Store<T>> {
+    shared: &'a Shared<T, S>,
+    side: Side,
+    listener: Option<EventListener>,
+}
+
+impl<T, S: Store<T>> Drop for Waiter<'_, T, S> {
+    fn drop(&mut self) {
+        if let Some(listener) = self.listener.take() {
+            self.shared.forget(self.side, listener);
+        }
+    }
 }
 
 /// The unfinished-task count of `task_done` / `join`.
@@ -147,6 +189,8 @@ impl<T, S: Store<T>> Shared<T, S> {
                 store,
                 reserved: 0,
                 mode: Mode::Open,
+                idle_getters: 0,
+                idle_putters: 0,
             }),
             capacity: capacity.unwrap_or(usize::MAX),
             bounded: capacity.is_some(),
@@ -161,6 +205,74 @@ impl<T, S: Store<T>> Shared<T, S> {
         // A panic while the lock is held can only come from a user's `Ord`
         // (priority queue); the store stays memory safe, so carry on.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn event(&self, side: Side) -> &Event {
+        match side {
+            Side::Get => &self.getters,
+            Side::Put => &self.putters,
+        }
+    }
+
+    /// Wakes up to `n` idle waiters of `side`, one per item or slot. Called
+    /// with the lock held (`state`), which keeps the idle counts exact.
+    fn wake(&self, state: &mut State<S>, side: Side, n: usize) {
+        let idle = state.idle(side);
+        let k = n.min(*idle);
+        if k > 0 {
+            *idle -= k;
+            self.event(side).notify_additional(k);
+        }
+    }
+
+    /// Registers a listener on `side`, lock held.
+    fn listen(&self, state: &mut State<S>, side: Side) -> EventListener {
+        *state.idle(side) += 1;
+        self.event(side).listen()
+    }
+
+    /// Drops the listener of a cancelled wait. Had it been notified, the
+    /// wake-up goes to the next idle waiter of the same side, so no item or
+    /// slot is left without a taker.
+    pub(crate) fn forget(&self, side: Side, mut listener: EventListener) {
+        let mut state = self.lock();
+        // Polling with a no-op waker tells whether it was notified; with the
+        // lock held no notification can arrive before it is dropped.
+        let mut cx = Context::from_waker(Waker::noop());
+        if Pin::new(&mut listener).poll(&mut cx).is_ready() {
+            self.wake(&mut state, side, 1);
+        } else {
+            *state.idle(side) -= 1;
+        }
+        drop(listener);
+    }
+
+    /// Runs `attempt` under the lock until it returns a result, waiting on
+    /// `side`'s event in between.
+    async fn wait_until<R>(
+        &self,
+        side: Side,
+        mut attempt: impl FnMut(&mut State<S>) -> Option<R>,
+    ) -> R {
+        let mut waiter = Waiter {
+            shared: self,
+            side,
+            listener: None,
+        };
+        loop {
+            {
+                let mut state = self.lock();
+                if let Some(result) = attempt(&mut state) {
+                    return result;
+                }
+                waiter.listener = Some(self.listen(&mut state, side));
+            }
+            if let Some(listener) = waiter.listener.as_mut() {
+                listener.await;
+            }
+            // Completed: notified, and the notification consumed.
+            waiter.listener = None;
+        }
     }
 
     pub(crate) fn tasks(&self) -> &Tasks {
@@ -184,71 +296,44 @@ impl<T, S: Store<T>> Shared<T, S> {
         self.lock().mode != Mode::Open
     }
 
-    fn wake_getters(&self, n: usize) {
-        self.getters.notify_additional(n);
+    fn room(&self, state: &State<S>) -> usize {
+        self.capacity - (state.store.len() + state.reserved)
     }
 
-    fn wake_putters(&self, n: usize) {
-        if self.bounded {
-            self.putters.notify_additional(n);
+    /// Puts `item` if there is room, lock held.
+    fn put_locked(&self, state: &mut State<S>, item: T) -> Result<(), TryPutError<T>> {
+        if state.mode != Mode::Open {
+            return Err(TryPutError::ShutDown(item));
         }
-    }
-
-    pub(crate) fn try_put(&self, item: T) -> Result<(), TryPutError<T>> {
-        {
-            let mut state = self.lock();
-            if state.mode != Mode::Open {
-                return Err(TryPutError::ShutDown(item));
-            }
-            if state.store.len() + state.reserved >= self.capacity {
-                return Err(TryPutError::Full(item));
-            }
-            // Counted before the item is visible, so its `task_done` can
-            // never come first.
-            self.tasks.add(1);
-            state.store.push(item);
+        if self.room(state) == 0 {
+            return Err(TryPutError::Full(item));
         }
-        self.wake_getters(1);
+        // Counted before the item is visible, so its `task_done` can never
+        // come first.
+        self.tasks.add(1);
+        state.store.push(item);
+        self.wake(state, Side::Get, 1);
         Ok(())
     }
 
-    pub(crate) async fn put(&self, mut item: T) -> Result<(), PutError<T>> {
-        let mut listener: Option<EventListener> = None;
-        loop {
-            match self.try_put(item) {
-                Ok(()) => return Ok(()),
-                Err(TryPutError::ShutDown(back)) => return Err(PutError(back)),
-                Err(TryPutError::Full(back)) => item = back,
-            }
-            match listener.take() {
-                None => listener = Some(self.putters.listen()),
-                Some(l) => l.await,
-            }
-        }
+    pub(crate) fn try_put(&self, item: T) -> Result<(), TryPutError<T>> {
+        self.put_locked(&mut self.lock(), item)
     }
 
-    /// Puts as many items as fit, returns how many.
-    fn try_put_some(
-        &self,
-        items: &mut std::iter::Peekable<impl Iterator<Item = T>>,
-    ) -> Result<usize, ()> {
-        let mut n = 0;
-        {
-            let mut state = self.lock();
-            if state.mode != Mode::Open {
-                return Err(());
+    pub(crate) async fn put(&self, item: T) -> Result<(), PutError<T>> {
+        let mut item = Some(item);
+        self.wait_until(Side::Put, |state| {
+            let next = item.take().expect("the item is put once");
+            match self.put_locked(state, next) {
+                Ok(()) => Some(Ok(())),
+                Err(TryPutError::ShutDown(back)) => Some(Err(PutError(back))),
+                Err(TryPutError::Full(back)) => {
+                    item = Some(back);
+                    None
+                }
             }
-            while state.store.len() + state.reserved < self.capacity {
-                let Some(item) = items.next() else { break };
-                self.tasks.add(1);
-                state.store.push(item);
-                n += 1;
-            }
-        }
-        if n > 0 {
-            self.wake_getters(n);
-        }
-        Ok(n)
+        })
+        .await
     }
 
     pub(crate) async fn put_many<I>(&self, items: I) -> Result<(), PutError<Vec<T>>>
@@ -256,167 +341,156 @@ impl<T, S: Store<T>> Shared<T, S> {
         I: IntoIterator<Item = T>,
     {
         let mut items = items.into_iter().peekable();
-        let mut listener: Option<EventListener> = None;
-        loop {
-            match self.try_put_some(&mut items) {
-                Err(()) => return Err(PutError(items.collect())),
-                Ok(n) => {
-                    if items.peek().is_none() {
-                        return Ok(());
-                    }
-                    if n > 0 {
-                        // Progress: our old place in line is used up.
-                        listener = None;
-                    }
-                }
+        self.wait_until(Side::Put, |state| {
+            if state.mode != Mode::Open {
+                return Some(Err(PutError(items.by_ref().collect())));
             }
-            match listener.take() {
-                None => listener = Some(self.putters.listen()),
-                Some(l) => l.await,
+            let mut n = 0;
+            while self.room(state) > 0 {
+                let Some(item) = items.next() else { break };
+                self.tasks.add(1);
+                state.store.push(item);
+                n += 1;
             }
-        }
+            self.wake(state, Side::Get, n);
+            if items.peek().is_none() {
+                Some(Ok(()))
+            } else {
+                None
+            }
+        })
+        .await
     }
 
-    pub(crate) fn try_reserve(&self) -> Result<(), TryPutError<()>> {
-        let mut state = self.lock();
+    fn reserve_locked(&self, state: &mut State<S>) -> Result<(), TryPutError<()>> {
         if state.mode != Mode::Open {
             return Err(TryPutError::ShutDown(()));
         }
-        if state.store.len() + state.reserved >= self.capacity {
+        if self.room(state) == 0 {
             return Err(TryPutError::Full(()));
         }
         state.reserved += 1;
         Ok(())
     }
 
+    pub(crate) fn try_reserve(&self) -> Result<(), TryPutError<()>> {
+        self.reserve_locked(&mut self.lock())
+    }
+
     pub(crate) async fn reserve(&self) -> Result<(), ShutDown> {
-        let mut listener: Option<EventListener> = None;
-        loop {
-            match self.try_reserve() {
-                Ok(()) => return Ok(()),
-                Err(TryPutError::ShutDown(())) => return Err(ShutDown(())),
-                Err(TryPutError::Full(())) => {}
-            }
-            match listener.take() {
-                None => listener = Some(self.putters.listen()),
-                Some(l) => l.await,
-            }
-        }
+        self.wait_until(Side::Put, |state| match self.reserve_locked(state) {
+            Ok(()) => Some(Ok(())),
+            Err(TryPutError::ShutDown(())) => Some(Err(ShutDown(()))),
+            Err(TryPutError::Full(())) => None,
+        })
+        .await
     }
 
     /// Puts an item into a slot reserved by a permit.
     pub(crate) fn put_reserved(&self, item: T) -> Result<(), PutError<T>> {
-        {
-            let mut state = self.lock();
-            state.reserved -= 1;
-            if state.mode != Mode::Open {
-                drop(state);
-                self.wake_putters(1);
-                return Err(PutError(item));
-            }
-            self.tasks.add(1);
-            state.store.push(item);
+        let mut state = self.lock();
+        state.reserved -= 1;
+        if state.mode != Mode::Open {
+            self.wake(&mut state, Side::Put, 1);
+            return Err(PutError(item));
         }
-        self.wake_getters(1);
+        self.tasks.add(1);
+        state.store.push(item);
+        self.wake(&mut state, Side::Get, 1);
         Ok(())
     }
 
     /// Gives back a slot reserved by a permit that was dropped unused.
     pub(crate) fn release_reserved(&self) {
-        self.lock().reserved -= 1;
-        self.wake_putters(1);
+        let mut state = self.lock();
+        state.reserved -= 1;
+        self.wake(&mut state, Side::Put, 1);
+    }
+
+    /// Takes up to `max` (at least one) items into `out`, lock held.
+    fn get_locked(
+        &self,
+        state: &mut State<S>,
+        max: usize,
+        mut out: impl FnMut(T),
+    ) -> Result<(), TryGetError> {
+        if state.mode == Mode::Closed {
+            return Err(TryGetError::ShutDown);
+        }
+        let mut n = 0;
+        while n < max {
+            let Some(item) = state.store.pop() else { break };
+            out(item);
+            n += 1;
+        }
+        if n == 0 {
+            return Err(if state.mode == Mode::Draining {
+                TryGetError::ShutDown
+            } else {
+                TryGetError::Empty
+            });
+        }
+        if self.bounded {
+            self.wake(state, Side::Put, n);
+        }
+        Ok(())
+    }
+
+    fn get_one(&self, state: &mut State<S>) -> Result<T, TryGetError> {
+        let mut got = None;
+        self.get_locked(state, 1, |item| got = Some(item))?;
+        Ok(got.expect("get_locked took one item"))
     }
 
     pub(crate) fn try_get(&self) -> Result<T, TryGetError> {
-        let item = {
-            let mut state = self.lock();
-            if state.mode == Mode::Closed {
-                return Err(TryGetError::ShutDown);
-            }
-            match state.store.pop() {
-                Some(item) => item,
-                None if state.mode == Mode::Draining => return Err(TryGetError::ShutDown),
-                None => return Err(TryGetError::Empty),
-            }
-        };
-        self.wake_putters(1);
-        Ok(item)
+        self.get_one(&mut self.lock())
     }
 
-    /// Polls a get: the item, or the end, or pending with `listener`
-    /// registered (the queue was empty even after it was armed).
+    /// Polls a get for the stream, whose `listener` must be given to
+    /// [`Shared::forget`] if the stream is dropped while it is set.
     pub(crate) fn poll_get(
         &self,
         listener: &mut Option<EventListener>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<T, ShutDown>> {
-        use std::future::Future;
-        use std::pin::Pin;
-        use std::task::Poll;
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<T, ShutDown>> {
         loop {
-            match self.try_get() {
+            if let Some(armed) = listener.as_mut() {
+                if Pin::new(armed).poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                *listener = None;
+            }
+            let mut state = self.lock();
+            match self.get_one(&mut state) {
                 Ok(item) => return Poll::Ready(Ok(item)),
                 Err(TryGetError::ShutDown) => return Poll::Ready(Err(ShutDown(()))),
-                Err(TryGetError::Empty) => {}
-            }
-            match listener {
-                None => *listener = Some(self.getters.listen()),
-                Some(l) => {
-                    if Pin::new(l).poll(cx).is_pending() {
-                        return Poll::Pending;
-                    }
-                    *listener = None;
-                }
+                Err(TryGetError::Empty) => *listener = Some(self.listen(&mut state, Side::Get)),
             }
         }
     }
 
     pub(crate) async fn get(&self) -> Result<T, ShutDown> {
-        let mut listener = None;
-        std::future::poll_fn(|cx| self.poll_get(&mut listener, cx)).await
-    }
-
-    fn try_get_many(&self, max: usize, out: &mut Vec<T>) -> Result<usize, TryGetError> {
-        let n = {
-            let mut state = self.lock();
-            if state.mode == Mode::Closed {
-                return Err(TryGetError::ShutDown);
-            }
-            let n = max.min(state.store.len());
-            out.reserve(n);
-            for _ in 0..n {
-                out.extend(state.store.pop());
-            }
-            if n == 0 {
-                return Err(if state.mode == Mode::Draining {
-                    TryGetError::ShutDown
-                } else {
-                    TryGetError::Empty
-                });
-            }
-            n
-        };
-        self.wake_putters(n);
-        Ok(n)
+        self.wait_until(Side::Get, |state| match self.get_one(state) {
+            Ok(item) => Some(Ok(item)),
+            Err(TryGetError::ShutDown) => Some(Err(ShutDown(()))),
+            Err(TryGetError::Empty) => None,
+        })
+        .await
     }
 
     pub(crate) async fn get_many(&self, max: usize) -> Result<Vec<T>, ShutDown> {
-        let mut out = Vec::new();
         if max == 0 {
-            return Ok(out);
+            return Ok(Vec::new());
         }
-        let mut listener: Option<EventListener> = None;
-        loop {
-            match self.try_get_many(max, &mut out) {
-                Ok(_) => return Ok(out),
-                Err(TryGetError::ShutDown) => return Err(ShutDown(())),
-                Err(TryGetError::Empty) => {}
+        self.wait_until(Side::Get, |state| {
+            let mut out = Vec::new();
+            match self.get_locked(state, max, |item| out.push(item)) {
+                Ok(()) => Some(Ok(out)),
+                Err(TryGetError::ShutDown) => Some(Err(ShutDown(()))),
+                Err(TryGetError::Empty) => None,
             }
-            match listener.take() {
-                None => listener = Some(self.getters.listen()),
-                Some(l) => l.await,
-            }
-        }
+        })
+        .await
     }
 
     pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
@@ -428,14 +502,12 @@ impl<T, S: Store<T>> Shared<T, S> {
     }
 
     pub(crate) fn shutdown(&self) -> bool {
-        {
-            let mut state = self.lock();
-            if state.mode != Mode::Open {
-                return false;
-            }
-            state.mode = Mode::Draining;
+        let mut state = self.lock();
+        if state.mode != Mode::Open {
+            return false;
         }
-        self.wake_all();
+        state.mode = Mode::Draining;
+        self.wake_all(&mut state);
         true
     }
 
@@ -447,15 +519,17 @@ impl<T, S: Store<T>> Shared<T, S> {
             while let Some(item) = state.store.pop() {
                 items.push(item);
             }
+            self.wake_all(&mut state);
             items
         };
         // As Python does: the items handed back will never be marked done.
         let _ = self.tasks.sub(items.len(), false);
-        self.wake_all();
         items
     }
 
-    fn wake_all(&self) {
+    fn wake_all(&self, state: &mut State<S>) {
+        state.idle_getters = 0;
+        state.idle_putters = 0;
         self.getters.notify(usize::MAX);
         self.putters.notify(usize::MAX);
     }

@@ -5,7 +5,7 @@ use std::task::{Context, Poll};
 use event_listener::EventListener;
 use futures_core::Stream;
 
-use super::shared::Handle;
+use super::shared::{Handle, Side};
 
 /// The items of a queue as a [`Stream`], made by
 /// [`Queue::stream`](super::Queue::stream) (or the same method of the other
@@ -61,6 +61,15 @@ impl<Q: Handle + Unpin> Stream for QueueStream<Q> {
             .shared()
             .poll_get(&mut this.listener, cx)
             .map(Result::ok)
+    }
+}
+
+impl<Q: Handle> Drop for QueueStream<Q> {
+    fn drop(&mut self) {
+        if let Some(listener) = self.listener.take() {
+            // Passes on a wake-up it may have received, like a dropped get.
+            self.queue.shared().forget(Side::Get, listener);
+        }
     }
 }
 
