@@ -9,7 +9,6 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use event_listener::{Event, EventListener};
@@ -45,6 +44,8 @@ enum Mode {
     Closed,
 }
 
+type Lock<T> = spin::mutex::SpinMutex<T, spin::relax::Yield>;
+
 /// The two kinds of waiters, each with its own event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Side {
@@ -79,7 +80,7 @@ impl<S> State<S> {
 
 #[allow(unreachable_pub)]
 pub struct Shared<T, S> {
-    state: Mutex<State<S>>,
+    state: Lock<State<S>>,
     /// `usize::MAX` when unbounded.
     capacity: usize,
     bounded: bool,
@@ -106,60 +107,71 @@ impl<T, S: Store<T>> Drop for Waiter<'_, T, S> {
     }
 }
 
-/// The unfinished-task count of `task_done` / `join`.
+/// The unfinished-task count of `task_done` / `join`, kept as two
+/// monotonic counters so that a put adds no read-modify-write of its own:
+/// `put` is only written with the queue's lock held (a load and a store),
+/// and only `task_done` contends on `done`.
 pub(crate) struct Tasks {
-    /// Items put and not yet marked done. All accesses are `SeqCst`: the
-    /// count pairs with `finished` (whose `listen` / `notify` are `SeqCst`
-    /// too), so a `join` that sees a non-zero count and then listens cannot
-    /// miss the `task_done` that brings it to zero.
-    unfinished: AtomicUsize,
-    /// Notified (all listeners) whenever `unfinished` reaches zero.
+    /// Items ever put (minus nothing: see `discard`). Written under the
+    /// queue's lock with `Release`; a consumer got its item through that
+    /// lock, so its `task_done` sees the count that includes the item.
+    put: AtomicUsize,
+    /// Items marked done; never more than `put`.
+    done: AtomicUsize,
+    /// Notified (all listeners) whenever `done` catches up with `put`.
     finished: Event,
 }
 
 impl Tasks {
     fn new() -> Self {
         Tasks {
-            unfinished: AtomicUsize::new(0),
+            put: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
             finished: Event::new(),
         }
     }
 
     pub(crate) fn unfinished(&self) -> usize {
-        self.unfinished.load(Ordering::SeqCst)
+        // `done` first: `put` only grows, so the later load is not smaller.
+        let done = self.done.load(Ordering::SeqCst);
+        self.put.load(Ordering::SeqCst).saturating_sub(done)
     }
 
-    fn add(&self, n: usize) {
-        self.unfinished.fetch_add(n, Ordering::SeqCst);
+    /// Counts `n` items put. Callers hold the queue's lock, which makes the
+    /// load and store one step.
+    fn add_locked(&self, n: usize) {
+        let put = self.put.load(Ordering::Relaxed);
+        self.put.store(put + n, Ordering::Release);
     }
 
     /// Marks up to `n` tasks done; with `exact`, fails without changing the
     /// count when fewer than `n` are unfinished.
-    fn sub(&self, n: usize, exact: bool) -> Result<(), TaskDoneError> {
-        let mut current = self.unfinished.load(Ordering::SeqCst);
-        loop {
-            if exact && current < n {
+    fn mark(&self, n: usize, exact: bool) -> Result<(), TaskDoneError> {
+        let mut done = self.done.load(Ordering::SeqCst);
+        let next = loop {
+            let unfinished = self.put.load(Ordering::SeqCst).saturating_sub(done);
+            if exact && unfinished < n {
                 return Err(TaskDoneError(()));
             }
-            let next = current.saturating_sub(n);
-            match self.unfinished.compare_exchange_weak(
-                current,
-                next,
-                Ordering::SeqCst,
-                Ordering::SeqCst,
-            ) {
-                Ok(_) => break,
-                Err(actual) => current = actual,
+            let next = done + n.min(unfinished);
+            match self
+                .done
+                .compare_exchange_weak(done, next, Ordering::SeqCst, Ordering::SeqCst)
+            {
+                Ok(_) => break next,
+                Err(actual) => done = actual,
             }
-        }
-        if current != 0 && current <= n {
+        };
+        // `finished` fences with `SeqCst` before it looks for listeners, and
+        // `join` listens before it checks again, so it cannot miss this.
+        if next != done && next == self.put.load(Ordering::SeqCst) {
             self.finished.notify(usize::MAX);
         }
         Ok(())
     }
 
     pub(crate) fn done(&self) -> Result<(), TaskDoneError> {
-        self.sub(1, true)
+        self.mark(1, true)
     }
 
     async fn join(&self) {
@@ -185,7 +197,7 @@ impl<T, S> std::fmt::Debug for Shared<T, S> {
 impl<T, S: Store<T>> Shared<T, S> {
     pub(crate) fn new(store: S, capacity: Option<usize>) -> Self {
         Shared {
-            state: Mutex::new(State {
+            state: Lock::new(State {
                 store,
                 reserved: 0,
                 mode: Mode::Open,
@@ -201,10 +213,8 @@ impl<T, S: Store<T>> Shared<T, S> {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State<S>> {
-        // A panic while the lock is held can only come from a user's `Ord`
-        // (priority queue); the store stays memory safe, so carry on.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> spin::mutex::SpinMutexGuard<'_, State<S>> {
+        self.state.lock()
     }
 
     fn event(&self, side: Side) -> &Event {
@@ -310,7 +320,7 @@ impl<T, S: Store<T>> Shared<T, S> {
         }
         // Counted before the item is visible, so its `task_done` can never
         // come first.
-        self.tasks.add(1);
+        self.tasks.add_locked(1);
         state.store.push(item);
         self.wake(state, Side::Get, 1);
         Ok(())
@@ -348,7 +358,7 @@ impl<T, S: Store<T>> Shared<T, S> {
             let mut n = 0;
             while self.room(state) > 0 {
                 let Some(item) = items.next() else { break };
-                self.tasks.add(1);
+                self.tasks.add_locked(1);
                 state.store.push(item);
                 n += 1;
             }
@@ -394,7 +404,7 @@ impl<T, S: Store<T>> Shared<T, S> {
             self.wake(&mut state, Side::Put, 1);
             return Err(PutError(item));
         }
-        self.tasks.add(1);
+        self.tasks.add_locked(1);
         state.store.push(item);
         self.wake(&mut state, Side::Get, 1);
         Ok(())
@@ -523,7 +533,7 @@ impl<T, S: Store<T>> Shared<T, S> {
             items
         };
         // As Python does: the items handed back will never be marked done.
-        let _ = self.tasks.sub(items.len(), false);
+        let _ = self.tasks.mark(items.len(), false);
         items
     }
 
