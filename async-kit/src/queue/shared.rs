@@ -80,7 +80,7 @@ impl<S> State<S> {
 
 #[allow(unreachable_pub)]
 pub struct Shared<T, S> {
-    state: Lock<State<S>>,
+    state: Padded<Lock<State<S>>>,
     /// `usize::MAX` when unbounded.
     capacity: usize,
     bounded: bool,
@@ -111,13 +111,26 @@ impl<T, S: Store<T>> Drop for Waiter<'_, T, S> {
 /// monotonic counters so that a put adds no read-modify-write of its own:
 /// `put` is only written with the queue's lock held (a load and a store),
 /// and only `task_done` contends on `done`.
+/// Keeps a value on cache lines of its own, so that writers of neighbouring
+/// fields do not take its line away (128 bytes: adjacent-line prefetch).
+#[repr(align(128))]
+struct Padded<T>(T);
+
+impl<T> std::ops::Deref for Padded<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 pub(crate) struct Tasks {
     /// Items ever put (minus nothing: see `discard`). Written under the
     /// queue's lock with `Release`; a consumer got its item through that
     /// lock, so its `task_done` sees the count that includes the item.
-    put: AtomicUsize,
+    put: Padded<AtomicUsize>,
     /// Items marked done; never more than `put`.
-    done: AtomicUsize,
+    done: Padded<AtomicUsize>,
     /// Notified (all listeners) whenever `done` catches up with `put`.
     finished: Event,
 }
@@ -125,8 +138,8 @@ pub(crate) struct Tasks {
 impl Tasks {
     fn new() -> Self {
         Tasks {
-            put: AtomicUsize::new(0),
-            done: AtomicUsize::new(0),
+            put: Padded(AtomicUsize::new(0)),
+            done: Padded(AtomicUsize::new(0)),
             finished: Event::new(),
         }
     }
@@ -197,13 +210,13 @@ impl<T, S> std::fmt::Debug for Shared<T, S> {
 impl<T, S: Store<T>> Shared<T, S> {
     pub(crate) fn new(store: S, capacity: Option<usize>) -> Self {
         Shared {
-            state: Lock::new(State {
+            state: Padded(Lock::new(State {
                 store,
                 reserved: 0,
                 mode: Mode::Open,
                 idle_getters: 0,
                 idle_putters: 0,
-            }),
+            })),
             capacity: capacity.unwrap_or(usize::MAX),
             bounded: capacity.is_some(),
             getters: Event::new(),
