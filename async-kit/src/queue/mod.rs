@@ -51,6 +51,7 @@ mod priority;
 mod queue;
 mod shared;
 mod stream;
+mod sync;
 
 pub use error::{PutError, ShutDown, TaskDoneError, TryGetError, TryPutError};
 pub use guard::TaskGuard;

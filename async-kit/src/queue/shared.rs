@@ -8,12 +8,12 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use event_listener::{Event, EventListener};
 
 use super::error::{PutError, ShutDown, TaskDoneError, TryGetError, TryPutError};
+use super::sync::{AtomicUsize, Guard, Lock, Ordering};
 
 /// Where the items wait: decides the order in which they leave.
 #[allow(unreachable_pub)]
@@ -43,8 +43,6 @@ enum Mode {
     /// `shutdown_immediate()`: puts and gets fail.
     Closed,
 }
-
-type Lock<T> = spin::mutex::SpinMutex<T, spin::relax::Yield>;
 
 /// The two kinds of waiters, each with its own event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,7 +224,7 @@ impl<T, S: Store<T>> Shared<T, S> {
         }
     }
 
-    fn lock(&self) -> spin::mutex::SpinMutexGuard<'_, State<S>> {
+    fn lock(&self) -> Guard<'_, State<S>> {
         self.state.lock()
     }
 
