@@ -157,9 +157,10 @@ impl Tasks {
 
     /// Marks up to `n` tasks done; with `exact`, fails without changing the
     /// count when fewer than `n` are unfinished.
+    #[inline]
     fn mark(&self, n: usize, exact: bool) -> Result<(), TaskDoneError> {
         let mut done = self.done.load(Ordering::SeqCst);
-        let next = loop {
+        loop {
             let unfinished = self.put.load(Ordering::SeqCst).saturating_sub(done);
             if exact && unfinished < n {
                 return Err(TaskDoneError(()));
@@ -169,18 +170,22 @@ impl Tasks {
                 .done
                 .compare_exchange_weak(done, next, Ordering::SeqCst, Ordering::SeqCst)
             {
-                Ok(_) => break next,
+                Ok(_) => {
+                    // This call finished the last task known to it: wake
+                    // `join`. `finished` fences with `SeqCst` before it looks
+                    // for listeners, and `join` listens before it checks
+                    // again, so a `join` cannot miss this.
+                    if unfinished != 0 && unfinished <= n {
+                        self.finished.notify(usize::MAX);
+                    }
+                    return Ok(());
+                }
                 Err(actual) => done = actual,
             }
-        };
-        // `finished` fences with `SeqCst` before it looks for listeners, and
-        // `join` listens before it checks again, so it cannot miss this.
-        if next != done && next == self.put.load(Ordering::SeqCst) {
-            self.finished.notify(usize::MAX);
         }
-        Ok(())
     }
 
+    #[inline]
     pub(crate) fn done(&self) -> Result<(), TaskDoneError> {
         self.mark(1, true)
     }
