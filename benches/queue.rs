@@ -1,7 +1,9 @@
 //! `Queue` (with its `task_done` / `join` bookkeeping) against the async
 //! MPMC channels a tokio user would otherwise pick: 4 producers x 4
 //! consumers move 1,000,000 `u64` through a bounded queue of 1024.
-//! `tokio::sync::mpsc` has one consumer, so it runs 4 x 1. `PriorityQueue`
+//! `tokio::sync::mpsc` has one consumer, so it runs 4 x 1. "async-channel +
+//! counter" is async-channel with the bookkeeping a user would add for
+//! `join` (an atomic count and a `Notify`). `PriorityQueue`
 //! and `LifoQueue` run the same job, against the same `Queue`.
 //!
 //! `cargo bench -p async-kit-benches --bench queue`
@@ -10,11 +12,14 @@
 mod harness;
 
 use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use async_kit::{LifoQueue, PriorityQueue, Queue};
 use harness::{Case, compare, quick, runtimes};
 use tokio::runtime::Runtime;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 const PRODUCERS: u64 = 4;
@@ -114,6 +119,50 @@ fn main() {
                         async |producers| {
                             for producer in producers {
                                 producer.await.unwrap();
+                            }
+                        },
+                    )
+                }),
+                Case::batch("async-channel + counter", items, || {
+                    // What a user would bolt on for join: an unfinished
+                    // count, and a Notify that the last task_done fires.
+                    let (tx, rx) = async_channel::bounded(CAPACITY);
+                    let tasks = Arc::new((AtomicUsize::new(0), Notify::new()));
+                    let done_tasks = tasks.clone();
+                    let join_tasks = tasks.clone();
+                    run(
+                        rt,
+                        items,
+                        move |range| {
+                            let (tx, tasks) = (tx.clone(), tasks.clone());
+                            tokio::spawn(async move {
+                                for i in range {
+                                    tasks.0.fetch_add(1, Ordering::SeqCst);
+                                    tx.send(i).await.unwrap();
+                                }
+                            })
+                        },
+                        move || {
+                            let (rx, tasks) = (rx.clone(), done_tasks.clone());
+                            tokio::spawn(async move {
+                                while let Ok(item) = rx.recv().await {
+                                    black_box(item);
+                                    if tasks.0.fetch_sub(1, Ordering::SeqCst) == 1 {
+                                        tasks.1.notify_waiters();
+                                    }
+                                }
+                            })
+                        },
+                        async |producers| {
+                            for producer in producers {
+                                producer.await.unwrap();
+                            }
+                            loop {
+                                let notified = join_tasks.1.notified();
+                                if join_tasks.0.load(Ordering::SeqCst) == 0 {
+                                    break;
+                                }
+                                notified.await;
                             }
                         },
                     )

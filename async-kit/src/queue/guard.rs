@@ -97,6 +97,9 @@ impl<T> Drop for TaskGuard<'_, T> {
 
 impl<T: fmt::Debug> fmt::Debug for TaskGuard<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("TaskGuard").field(&self.item).finish()
+        match &self.item {
+            Some(item) => f.debug_tuple("TaskGuard").field(item).finish(),
+            None => f.write_str("TaskGuard(..)"),
+        }
     }
 }
