@@ -1,6 +1,7 @@
-//! The core shared by the three queues: a store behind a mutex, two
-//! [`Event`]s for waiting getters and putters, and the unfinished-task
-//! counter with its own event for `join`.
+//! The core shared by the three queues: a store behind a lock, two
+//! [`Event`]s for waiting getters and putters with exact counts of their
+//! idle listeners, and the unfinished-task counters with their own event for
+//! `join`. `tests/queue_loom.rs` model-checks it.
 //!
 //! Only the order in which items leave differs between the queues; that is
 //! the [`Store`]. Everything else (capacity, reservations, shutdown, waiting,
@@ -105,10 +106,6 @@ impl<T, S: Store<T>> Drop for Waiter<'_, T, S> {
     }
 }
 
-/// The unfinished-task count of `task_done` / `join`, kept as two
-/// monotonic counters so that a put adds no read-modify-write of its own:
-/// `put` is only written with the queue's lock held (a load and a store),
-/// and only `task_done` contends on `done`.
 /// Keeps a value on cache lines of its own, so that writers of neighbouring
 /// fields do not take its line away (128 bytes: adjacent-line prefetch).
 #[repr(align(128))]
@@ -122,12 +119,17 @@ impl<T> std::ops::Deref for Padded<T> {
     }
 }
 
+/// The unfinished-task count of `task_done` / `join`, kept as two
+/// monotonic counters so that a put adds no read-modify-write of its own:
+/// `put` is only written with the queue's lock held (a load and a store),
+/// and only `task_done` contends on `done`. Unfinished = `put - done`.
 pub(crate) struct Tasks {
-    /// Items ever put (minus nothing: see `discard`). Written under the
-    /// queue's lock with `Release`; a consumer got its item through that
-    /// lock, so its `task_done` sees the count that includes the item.
+    /// Items ever put. Written under the queue's lock with `Release`; a
+    /// consumer got its item through that lock, so its `task_done` sees a
+    /// count that includes the item.
     put: Padded<AtomicUsize>,
-    /// Items marked done; never more than `put`.
+    /// Items marked done (or handed back by `shutdown_immediate`); never
+    /// more than `put`.
     done: Padded<AtomicUsize>,
     /// Notified (all listeners) whenever `done` catches up with `put`.
     finished: Event,
