@@ -523,3 +523,35 @@ fn auto_traits() {
     is_send_sync_unpin(&TryGetError::Empty);
     is_send_sync_unpin(&Queue::<u8>::unbounded().task_done().unwrap_err());
 }
+
+#[tokio::test]
+async fn a_dropped_stream_passes_its_wake_up_on() {
+    let queue = Queue::unbounded();
+    let mut stream = queue.stream();
+    let mut next = spawn(stream.next());
+    assert_pending!(next.poll());
+    drop(next);
+    let mut get = spawn(queue.get());
+    assert_pending!(get.poll());
+    queue.try_put(1).unwrap();
+    assert!(!get.is_woken());
+    // The stream was first in line and got the wake-up; dropping it hands
+    // the wake-up to the next getter.
+    drop(stream);
+    assert!(get.is_woken());
+    assert_ready_eq!(get.poll(), Ok(1));
+}
+
+#[tokio::test]
+async fn a_cancelled_get_many_passes_its_wake_up_on() {
+    let queue = Queue::unbounded();
+    let mut many = spawn(queue.get_many(4));
+    let mut one = spawn(queue.get());
+    assert_pending!(many.poll());
+    assert_pending!(one.poll());
+    queue.try_put(1).unwrap();
+    assert!(many.is_woken());
+    drop(many);
+    assert!(one.is_woken());
+    assert_ready_eq!(one.poll(), Ok(1));
+}
