@@ -42,7 +42,9 @@
 //!
 //! Every async method documents what dropping its future loses, in tokio's
 //! words. A timeout drops the future it bounds when the deadline passes, so
-//! it is as cancel safe as that future.
+//! it is as cancel safe as that future. A queue's gets are cancel safe (a
+//! cancelled get loses no item and passes its wake-up on); a cancelled put
+//! drops its item, so [`Queue::reserve`] a slot first where that matters.
 //!
 //! # asyncio → async-kit
 //!
