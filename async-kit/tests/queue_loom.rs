@@ -152,3 +152,21 @@ fn guards_on_two_threads_finish_every_task() {
         assert_eq!(got, [1, 2]);
     });
 }
+
+#[test]
+fn batches_wake_as_many_waiters_as_items_and_slots() {
+    model(|| {
+        let queue = Queue::bounded(2);
+        let producer = queue.clone();
+        let putter = thread::spawn(move || block_on(producer.put_many([1, 2, 3])));
+        let consumer = queue.clone();
+        let getter = thread::spawn(move || block_on(consumer.get()).unwrap());
+        let mut got = vec![getter.join().unwrap()];
+        while got.len() < 3 {
+            got.extend(block_on(queue.get_many(2)).unwrap());
+        }
+        assert_eq!(putter.join().unwrap(), Ok(()));
+        got.sort();
+        assert_eq!(got, [1, 2, 3]);
+    });
+}
