@@ -19,6 +19,9 @@
 //!   returning a [`TimerHandle`] that cancels or moves the callback from any
 //!   thread; [`time::call_every`]; and a [`Scheduler`] that cancels all its
 //!   timers when dropped.
+//! - [`queue`]: producer/consumer queues with asyncio's `task_done` /
+//!   `join`: [`Queue`], [`PriorityQueue`] and [`LifoQueue`], bounded or
+//!   not, with Python 3.13's shutdown.
 //!
 //! # Example
 //!
@@ -49,7 +52,9 @@
 //!
 //! Every async method documents what dropping its future loses, in tokio's
 //! words. A timeout drops the future it bounds when the deadline passes, so
-//! it is as cancel safe as that future.
+//! it is as cancel safe as that future. A queue's gets are cancel safe (a
+//! cancelled get loses no item and passes its wake-up on); a cancelled put
+//! drops its item, so [`Queue::reserve`] a slot first where that matters.
 //!
 //! # asyncio → async-kit
 //!
@@ -67,6 +72,12 @@
 //! | `loop.call_soon(cb)` / `loop.call_later(delay, cb)` / `loop.call_at(when, cb)` | [`time::call_soon`] / [`time::call_later`] / [`time::call_at`] |
 //! | `TimerHandle.cancel()`, `.cancelled()`, `.when()` | [`TimerHandle::cancel`], [`TimerHandle::is_cancelled`], [`TimerHandle::when`] |
 //! | `loop.call_later(delay, asyncio.create_task, coro)` | [`time::spawn_later`] |
+//! | `asyncio.Queue(maxsize)` | [`Queue::bounded`], [`Queue::unbounded`] |
+//! | `asyncio.PriorityQueue`, `asyncio.LifoQueue` | [`PriorityQueue`], [`LifoQueue`] |
+//! | `queue.put(x)`, `queue.put_nowait(x)` | [`Queue::put`], [`Queue::try_put`] |
+//! | `queue.get()`, `queue.get_nowait()` | [`Queue::get`], [`Queue::try_get`] |
+//! | `queue.task_done()`, `queue.join()` | [`Queue::task_done`], [`Queue::join`] |
+//! | `queue.shutdown(immediate=False / True)` | [`Queue::shutdown`], [`Queue::shutdown_immediate`] |
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -78,10 +89,12 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod future;
+pub mod queue;
 pub mod task;
 pub mod time;
 
 pub use future::CompletionExt;
+pub use queue::{LifoQueue, PriorityQueue, Queue};
 pub use time::{Elapsed, Scheduler, TimerHandle, deadline, remaining};
 
 #[cfg(feature = "macros")]
