@@ -9,6 +9,10 @@
 //!   [`deadline`] / [`remaining`] tell any code how much time it has left.
 //! - [`time`]: the functions behind the attribute, [`time::timeout`] and
 //!   [`time::timeout_at`].
+//! - [`offload`](mod@offload): CPU-bound closures on a [`CpuPool`] of rayon
+//!   threads ([`offload()`], [`offload_with`] with a cancel flag,
+//!   [`par_map`]), blocking I/O on tokio's blocking pool
+//!   ([`offload_blocking`]); panics come back as errors.
 //!
 //! # Example
 //!
@@ -33,6 +37,8 @@
 //! # Feature flags
 //!
 //! - `macros` (default): the [`#[timeout]`](timeout) attribute.
+//! - `rayon` (default): the CPU pools of [`offload`](mod@offload).
+//! - `tracing`: slow polls are also reported with `tracing::warn!`.
 //! - `full`: every optional part.
 //!
 //! # Cancel safety
@@ -49,6 +55,9 @@
 //! | `asyncio.wait_for(aw, timeout)` | [`time::timeout`] |
 //! | `asyncio.timeout_at(when)` | [`time::timeout_at`] |
 //! | `asyncio.Timeout.when()` | [`deadline`], [`remaining`] |
+//! | `loop.run_in_executor(ProcessPoolExecutor(), f)` | [`offload(f)`](offload()), [`CpuPool::offload`] |
+//! | `loop.run_in_executor(None, f)` (blocking I/O) | [`offload_blocking(f)`](offload_blocking) |
+//! | `executor.map(f, items)` | [`par_map(items, f)`](par_map) |
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -59,8 +68,12 @@
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod offload;
 pub mod time;
 
+#[cfg(feature = "rayon")]
+pub use offload::{CpuPool, offload, offload_with, par_map};
+pub use offload::{OffloadError, offload_blocking};
 pub use time::{Elapsed, deadline, remaining};
 
 #[cfg(feature = "macros")]
