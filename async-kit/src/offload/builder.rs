@@ -1,7 +1,9 @@
 use std::io;
+use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
+use super::figures::Counters;
 use super::pool::CpuPool;
 
 /// Builds a [`CpuPool`]; from [`CpuPool::builder`].
@@ -57,8 +59,8 @@ impl Builder {
 
     /// Sets the number of threads.
     ///
-    /// The default is rayon's: the `RAYON_NUM_THREADS` environment variable
-    /// if set, else [`std::thread::available_parallelism`].
+    /// The default is one thread per core
+    /// ([`std::thread::available_parallelism`]).
     ///
     /// # Panics
     ///
@@ -119,17 +121,27 @@ impl Builder {
     /// assert_eq!(pool.name(), "async-kit-cpu");
     /// ```
     pub fn build(self) -> io::Result<CpuPool> {
+        let threads = self.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        let counters = Arc::new(Counters::new(threads));
+        let workers = Arc::clone(&counters);
         let prefix = self.name.clone();
-        let mut rayon = rayon::ThreadPoolBuilder::new()
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
             .thread_name(move |index| format!("{prefix}-{index}"))
+            .start_handler(move |index| workers.install_worker(index))
             // Jobs catch their own panics; this handler only sees a panic
             // from dropping a result nobody waits for, and keeps it from
             // aborting the process.
-            .panic_handler(drop);
-        if let Some(threads) = self.threads {
-            rayon = rayon.num_threads(threads);
-        }
-        let pool = rayon.build().map_err(io::Error::other)?;
-        Ok(CpuPool::from_parts(self.name, pool, self.queue_capacity))
+            .panic_handler(drop)
+            .build()
+            .map_err(io::Error::other)?;
+        Ok(CpuPool::from_parts(
+            self.name,
+            pool,
+            counters,
+            self.queue_capacity,
+        ))
     }
 }

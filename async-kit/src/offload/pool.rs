@@ -73,7 +73,7 @@ struct Inner {
     // Queue slots and their number; a job holds a slot from submission
     // until it starts.
     queue: Option<(Arc<Semaphore>, usize)>,
-    counters: Counters,
+    counters: Arc<Counters>,
 }
 
 impl CpuPool {
@@ -89,13 +89,18 @@ impl CpuPool {
         Builder::new()
     }
 
-    pub(crate) fn from_parts(name: String, pool: rayon::ThreadPool, queue: Option<usize>) -> Self {
+    pub(crate) fn from_parts(
+        name: String,
+        pool: rayon::ThreadPool,
+        counters: Arc<Counters>,
+        queue: Option<usize>,
+    ) -> Self {
         CpuPool {
             inner: Arc::new(Inner {
                 name,
                 pool,
                 queue: queue.map(|slots| (Arc::new(Semaphore::new(slots)), slots)),
-                counters: Counters::default(),
+                counters,
             }),
         }
     }
@@ -424,18 +429,19 @@ impl CpuPool {
         R: Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
-        // The job keeps the pool alive, so every submitted job runs (or is
-        // skipped) even when the last handle is dropped meanwhile.
-        let inner = Arc::clone(&self.inner);
-        inner.counters.submitted();
+        self.inner.counters.submitted();
+        // rayon keeps the pool's threads until every spawned job has run, so
+        // the job needs no handle to the pool: it runs (or is skipped) even
+        // when the last `CpuPool` is dropped meanwhile.
         self.inner.pool.spawn(move || {
-            let counters = &inner.counters;
             let skip = tx.is_closed();
-            if skip {
-                counters.skipped();
-            } else {
-                counters.started();
-            }
+            Counters::on_worker(|counters| {
+                if skip {
+                    counters.skipped();
+                } else {
+                    counters.started();
+                }
+            });
             // The job leaves the queue as it starts, after the figures say
             // so: `queued` never shows more jobs than the queue's capacity.
             drop(permit);
@@ -443,7 +449,7 @@ impl CpuPool {
                 return;
             }
             let outcome = catch_unwind(AssertUnwindSafe(f));
-            counters.finished(outcome.is_err());
+            Counters::on_worker(|counters| counters.finished(outcome.is_err()));
             // The future may be gone by now; then the result is dropped.
             let _ = tx.send(outcome.map_err(OffloadError::panicked));
         });
