@@ -5,7 +5,8 @@
 //!   the same work inline, for scale);
 //! - `par_map` against rayon's `par_iter` on the same batch;
 //! - two 200 ms jobs through `offload` against the ideal wall time (one
-//!   job's time, as two cores run both at once).
+//!   job's time, as two cores run both at once);
+//! - the slow-poll detector's cost per poll when nothing is slow.
 //!
 //! `ASYNC_KIT_BENCH_QUICK=1 cargo bench -p async-kit-benches --bench offload`
 
@@ -14,6 +15,11 @@ mod harness;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use async_kit::debug::WarnSlowExt;
 use harness::{Case, compare, quick, runtimes};
 use rayon::iter::{IntoParallelIterator, ParallelIterator};
 
@@ -143,6 +149,49 @@ fn main() {
         );
 
         two_long_jobs(rt_name, rt, long);
+    }
+
+    // Polls are timed by hand with a no-op waker: no runtime is involved, so
+    // the difference is the detector alone.
+    compare(
+        "slow-poll detector, per poll",
+        vec![
+            Case::iter("warn_slow_polls", |n| {
+                poll_times(n, |fut| fut.warn_slow_polls(Duration::from_millis(50)))
+            }),
+            Case::iter("bare future", |n| poll_times(n, |fut| fut)),
+        ],
+    );
+}
+
+/// Polls a future that is pending `n - 1` times, then ready, `n` times in
+/// all; `wrap` puts the wrapper under test around it.
+fn poll_times<F: Future<Output = u64>>(n: u64, wrap: impl FnOnce(CountDown) -> F) -> Duration {
+    let mut fut = pin!(wrap(CountDown(n)));
+    let mut cx = Context::from_waker(Waker::noop());
+    let start = Instant::now();
+    loop {
+        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+            black_box(out);
+            break;
+        }
+    }
+    start.elapsed()
+}
+
+/// Ready at its `n`th poll.
+struct CountDown(u64);
+
+impl Future for CountDown {
+    type Output = u64;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, _: &mut Context<'_>) -> Poll<u64> {
+        self.0 = black_box(self.0.saturating_sub(1));
+        if self.0 == 0 {
+            Poll::Ready(self.0)
+        } else {
+            Poll::Pending
+        }
     }
 }
 

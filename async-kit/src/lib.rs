@@ -13,6 +13,8 @@
 //!   threads ([`offload()`], [`offload_with`] with a cancel flag,
 //!   [`par_map`]), blocking I/O on tokio's blocking pool
 //!   ([`offload_blocking`]); panics come back as errors.
+//! - [`debug`](mod@debug): [`fut.warn_slow_polls(threshold)`](debug::WarnSlowExt)
+//!   names the future whose poll blocked its worker, and for how long.
 //!
 //! # Example
 //!
@@ -58,6 +60,7 @@
 //! | `loop.run_in_executor(ProcessPoolExecutor(), f)` | [`offload(f)`](offload()), [`CpuPool::offload`] |
 //! | `loop.run_in_executor(None, f)` (blocking I/O) | [`offload_blocking(f)`](offload_blocking) |
 //! | `executor.map(f, items)` | [`par_map(items, f)`](par_map) |
+//! | debug mode's `Executing <Task …> took 0.2 seconds` | [`fut.warn_slow_polls(d)`](debug::WarnSlowExt::warn_slow_polls) |
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -68,6 +71,7 @@
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod debug;
 pub mod offload;
 pub mod time;
 

@@ -202,10 +202,13 @@ impl std::error::Error for OffloadError {}
 /// ```
 ///
 /// [`CpuPool::try_offload`]: super::CpuPool::try_offload
+#[cfg(feature = "rayon")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
 pub struct TryOffloadError<F> {
     closure: F,
 }
 
+#[cfg(feature = "rayon")]
 impl<F> TryOffloadError<F> {
     pub(crate) fn new(closure: F) -> Self {
         TryOffloadError { closure }
@@ -222,16 +225,19 @@ impl<F> TryOffloadError<F> {
     }
 }
 
+#[cfg(feature = "rayon")]
 impl<F> fmt::Debug for TryOffloadError<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TryOffloadError").finish_non_exhaustive()
     }
 }
 
+#[cfg(feature = "rayon")]
 impl<F> fmt::Display for TryOffloadError<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("cpu pool queue is full")
     }
 }
 
+#[cfg(feature = "rayon")]
 impl<F> std::error::Error for TryOffloadError<F> {}

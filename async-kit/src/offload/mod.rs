@@ -32,7 +32,10 @@ mod blocking;
 mod error;
 
 pub use blocking::offload_blocking;
-pub use error::{OffloadError, TryOffloadError};
+pub use error::OffloadError;
+#[cfg(feature = "rayon")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
+pub use error::TryOffloadError;
 
 #[cfg(feature = "rayon")]
 mod builder;
