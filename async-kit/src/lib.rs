@@ -13,6 +13,9 @@
 //!   threads ([`offload()`], [`offload_with`] with a cancel flag,
 //!   [`par_map`]), blocking I/O on tokio's blocking pool
 //!   ([`offload_blocking`]); panics come back as errors.
+//! - [`bridge`]: a [`BackgroundRuntime`] on threads of its own, to which
+//!   plain threads submit futures and wait for them (with a timeout), or
+//!   cancel them; shut down with a deadline and a report.
 //! - [`debug`](mod@debug): [`fut.warn_slow_polls(threshold)`](debug::WarnSlowExt)
 //!   names the future whose poll blocked its worker, and for how long.
 //!
@@ -60,6 +63,7 @@
 //! | `loop.run_in_executor(ProcessPoolExecutor(), f)` | [`offload(f)`](offload()), [`CpuPool::offload`] |
 //! | `loop.run_in_executor(None, f)` (blocking I/O) | [`offload_blocking(f)`](offload_blocking) |
 //! | `executor.map(f, items)` | [`par_map(items, f)`](par_map) |
+//! | `asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)` | [`BackgroundRuntime::submit`], [`Submission::wait_timeout`](bridge::Submission::wait_timeout) |
 //! | debug mode's `Executing <Task …> took 0.2 seconds` | [`fut.warn_slow_polls(d)`](debug::WarnSlowExt::warn_slow_polls) |
 #![warn(
     missing_docs,
@@ -71,10 +75,12 @@
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod bridge;
 pub mod debug;
 pub mod offload;
 pub mod time;
 
+pub use bridge::BackgroundRuntime;
 #[cfg(feature = "rayon")]
 pub use offload::{CpuPool, offload, offload_with, par_map};
 pub use offload::{OffloadError, offload_blocking};
