@@ -203,6 +203,7 @@ fn two_long_jobs(rt_name: &str, rt: &tokio::runtime::Runtime, steps: u64) {
     let rounds = if quick() { 3 } else { 9 };
     let mut ratios = Vec::with_capacity(rounds);
     let mut thread_ratios = Vec::with_capacity(rounds);
+    let mut pair_vs_threads = Vec::with_capacity(rounds);
     let (mut pairs, mut ones) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
         let pair = rt.block_on(async {
@@ -224,6 +225,7 @@ fn two_long_jobs(rt_name: &str, rt: &tokio::runtime::Runtime, steps: u64) {
         });
         ratios.push(pair.as_secs_f64() / one.as_secs_f64());
         thread_ratios.push(threads.as_secs_f64() / one.as_secs_f64());
+        pair_vs_threads.push(pair.as_secs_f64() / threads.as_secs_f64());
         pairs.push(pair.as_secs_f64() * 1e3);
         ones.push(one.as_secs_f64() * 1e3);
     }
@@ -233,10 +235,11 @@ fn two_long_jobs(rt_name: &str, rt: &tokio::runtime::Runtime, steps: u64) {
     };
     println!(
         "two 200 ms jobs [{rt_name}]: offload pair vs one job inline = {:.2} ({:.0} ms vs {:.0} ms; \
-         two plain threads vs one job = {:.2})",
+         two plain threads vs one job = {:.2}; offload pair vs two plain threads = {:.2})",
         median(ratios),
         median(pairs),
         median(ones),
         median(thread_ratios),
+        median(pair_vs_threads),
     );
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use async_kit::offload::{CpuPool, par_map};
@@ -90,4 +90,30 @@ async fn dropping_the_future_before_the_batch_starts_skips_it() {
     pool.offload(|| ()).await.unwrap();
     assert!(!ran.load(Ordering::SeqCst));
     assert_eq!(pool.figures().skipped, 1);
+}
+
+#[tokio::test]
+async fn dropping_the_future_of_a_running_batch_stops_the_remaining_items() {
+    let pool = CpuPool::builder().threads(1).build().unwrap();
+    let (started_tx, started_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let release_rx = Mutex::new(Some(release_rx));
+    let mapped = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&mapped);
+    let started_tx = Mutex::new(started_tx);
+    let batch = pool.par_map(0..10_000_u32, move |n| {
+        // The first item holds the only thread until the future is gone.
+        if let Some(release) = release_rx.lock().unwrap().take() {
+            started_tx.lock().unwrap().send(()).unwrap();
+            release.recv().unwrap();
+        }
+        count.fetch_add(1, Ordering::SeqCst);
+        n
+    });
+    started_rx.recv().unwrap();
+    drop(batch);
+    release_tx.send(()).unwrap();
+    // The pool's one thread runs this after the batch has ended.
+    pool.offload(|| ()).await.unwrap();
+    assert_eq!(mapped.load(Ordering::SeqCst), 1);
 }

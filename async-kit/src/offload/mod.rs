@@ -145,7 +145,9 @@ where
 /// Maps `f` over `items` in parallel on the [global](CpuPool::global)
 /// [`CpuPool`], and returns a future of the results in input order.
 ///
-/// See [`CpuPool::par_map`].
+/// See [`CpuPool::par_map`]: the items are split across the pool's threads,
+/// a panic comes back as an [`OffloadError`], and dropping the future skips
+/// the items not yet begun.
 ///
 /// # Panics
 ///
@@ -153,8 +155,7 @@ where
 ///
 /// # Cancel safety
 ///
-/// Dropping the future before the batch starts skips it; dropping it later
-/// loses the results.
+/// Dropping the future loses the results and stops the batch.
 ///
 /// # Examples
 ///

@@ -364,10 +364,14 @@ impl CpuPool {
     /// in the pool's queue and [`Figures`]. If `f` panics on any item, the
     /// batch ends with an [`OffloadError`] carrying that panic.
     ///
+    /// Dropping the future stops the batch: before it starts, it is skipped;
+    /// once it runs, each item checks a flag first (one relaxed load), so
+    /// the items not yet begun are skipped and the pool is free again after
+    /// the items in progress.
+    ///
     /// # Cancel safety
     ///
-    /// As for [`offload`](Self::offload): dropping the future before the
-    /// batch starts skips it, later it loses the results.
+    /// Dropping the future loses the results and stops the batch.
     ///
     /// # Examples
     ///
@@ -389,8 +393,16 @@ impl CpuPool {
         R: Send + 'static,
     {
         let items: Vec<I::Item> = items.into_iter().collect();
-        // Run inside a job of this pool, so rayon splits over its threads.
-        self.offload(move || items.into_par_iter().map(f).collect())
+        // Runs inside a job of this pool, so rayon splits over its threads.
+        // Each item first checks the flag: a dropped future stops the batch
+        // within one item per thread.
+        self.offload_with(move |cancel| {
+            items
+                .into_par_iter()
+                .map(|item| (!cancel.is_cancelled()).then(|| f(item)))
+                .collect::<Option<Vec<R>>>()
+                .unwrap_or_default()
+        })
     }
 
     fn offload_when_room<F, R>(&self, f: F, cancel: Option<CancelFlag>) -> Offload<R>
