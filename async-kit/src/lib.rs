@@ -9,6 +9,16 @@
 //!   [`deadline`] / [`remaining`] tell any code how much time it has left.
 //! - [`time`]: the functions behind the attribute, [`time::timeout`] and
 //!   [`time::timeout_at`].
+//! - [`future`] and [`task`]'s callbacks and groups: [`CompletionExt`]
+//!   (`on_complete`, `on_cancel`, `on_done`) for any future, task handles
+//!   that take done callbacks after spawning ([`task::spawn`],
+//!   [`task::JoinHandleExt`]), and [`task::wait`], [`task::as_completed`],
+//!   [`task::gather`], [`task::try_gather`] for groups of tasks.
+//! - [timers](time::call_later): asyncio's [`call_soon`](time::call_soon),
+//!   [`call_later`](time::call_later) and [`call_at`](time::call_at), each
+//!   returning a [`TimerHandle`] that cancels or moves the callback from any
+//!   thread; [`time::call_every`]; and a [`Scheduler`] that cancels all its
+//!   timers when dropped.
 //! - [`offload`](mod@offload): CPU-bound closures on a [`CpuPool`] of rayon
 //!   threads ([`offload()`], [`offload_with`] with a cancel flag,
 //!   [`par_map`]), blocking I/O on tokio's blocking pool
@@ -60,6 +70,14 @@
 //! | `asyncio.wait_for(aw, timeout)` | [`time::timeout`] |
 //! | `asyncio.timeout_at(when)` | [`time::timeout_at`] |
 //! | `asyncio.Timeout.when()` | [`deadline`], [`remaining`] |
+//! | `fut.add_done_callback(cb)` on a coroutine | [`CompletionExt::on_done`], [`on_complete`](CompletionExt::on_complete), [`on_cancel`](CompletionExt::on_cancel) |
+//! | `task.add_done_callback(cb)`, `remove_done_callback` | [`task::spawn`] / [`task::JoinHandleExt::with_callbacks`], then [`task::CallbackHandle::add_done_callback`] |
+//! | `asyncio.wait(tasks, timeout, return_when)` | [`task::wait`] with [`task::ReturnWhen`] |
+//! | `asyncio.as_completed(tasks, timeout)` | [`task::as_completed`] |
+//! | `asyncio.gather(*aws)` | [`task::gather`], [`task::try_gather`] (fail-fast) |
+//! | `loop.call_soon(cb)` / `loop.call_later(delay, cb)` / `loop.call_at(when, cb)` | [`time::call_soon`] / [`time::call_later`] / [`time::call_at`] |
+//! | `TimerHandle.cancel()`, `.cancelled()`, `.when()` | [`TimerHandle::cancel`], [`TimerHandle::is_cancelled`], [`TimerHandle::when`] |
+//! | `loop.call_later(delay, asyncio.create_task, coro)` | [`time::spawn_later`] |
 //! | `loop.run_in_executor(ProcessPoolExecutor(), f)` | [`offload(f)`](offload()), [`CpuPool::offload`] |
 //! | `loop.run_in_executor(None, f)` (blocking I/O) | [`offload_blocking(f)`](offload_blocking) |
 //! | `executor.map(f, items)` | [`par_map(items, f)`](par_map) |
@@ -77,14 +95,17 @@
 
 pub mod bridge;
 pub mod debug;
+pub mod future;
 pub mod offload;
+pub mod task;
 pub mod time;
 
 pub use bridge::BackgroundRuntime;
+pub use future::CompletionExt;
 #[cfg(feature = "rayon")]
 pub use offload::{CpuPool, offload, offload_with, par_map};
 pub use offload::{OffloadError, offload_blocking};
-pub use time::{Elapsed, deadline, remaining};
+pub use time::{Elapsed, Scheduler, TimerHandle, deadline, remaining};
 
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
