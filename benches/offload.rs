@@ -1,8 +1,8 @@
 //! CPU offload against its peers, interleaved in the same run:
 //!
 //! - 10,000 jobs of about 1 µs each: `offload` against
-//!   `tokio::task::spawn_blocking` and a raw `rayon::spawn` + oneshot (and
-//!   the same work inline, for scale);
+//!   `tokio::task::spawn_blocking` (default, and capped at 4 threads) and a
+//!   raw `rayon::spawn` + oneshot (and the same work inline, for scale);
 //! - `par_map` against rayon's `par_iter` on the same batch;
 //! - two 200 ms jobs through `offload` against the ideal wall time (one
 //!   job's time, as two cores run both at once);
@@ -64,6 +64,15 @@ fn main() {
     let long = calibrate(Duration::from_millis(200));
     println!("work: {micro} steps per 1 µs job, {long} steps per 200 ms job");
 
+    // tokio's blocking pool capped at 4 threads, as some users configure it
+    // for CPU work; its jobs are awaited from the runtime under test.
+    let capped = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(4)
+        .build()
+        .expect("capped runtime");
+    let capped = capped.handle();
+
     for (rt_name, rt) in runtimes() {
         let rt = &rt;
         compare(
@@ -86,6 +95,18 @@ fn main() {
                         let start = Instant::now();
                         let jobs: Vec<_> = (0..JOBS)
                             .map(|_| tokio::task::spawn_blocking(move || work(micro)))
+                            .collect();
+                        for job in jobs {
+                            black_box(job.await.unwrap());
+                        }
+                        start.elapsed()
+                    })
+                }),
+                Case::batch("spawn_blocking (4 threads)", JOBS, || {
+                    rt.block_on(async {
+                        let start = Instant::now();
+                        let jobs: Vec<_> = (0..JOBS)
+                            .map(|_| capped.spawn_blocking(move || work(micro)))
                             .collect();
                         for job in jobs {
                             black_box(job.await.unwrap());
