@@ -184,6 +184,7 @@ impl BackgroundRuntime {
     /// });
     /// assert_eq!(from_thread.join().unwrap(), "hi");
     /// ```
+    #[must_use]
     pub fn from_handle(handle: Handle) -> Self {
         Self::with_parts(handle, None)
     }

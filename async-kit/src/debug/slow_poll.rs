@@ -41,7 +41,23 @@ impl SlowPoll<'_> {
     ///
     /// # Examples
     ///
-    /// See [`SlowPoll`].
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use async_kit::debug::WarnSlowExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let seen = Arc::new(Mutex::new(None));
+    /// let log = Arc::clone(&seen);
+    /// async { std::thread::sleep(Duration::from_millis(3)) }
+    ///     .warn_slow_polls(Duration::from_millis(1))
+    ///     .named("decode")
+    ///     .on_slow_poll(move |slow| *log.lock().unwrap() = Some(slow.name().to_owned()))
+    ///     .await;
+    /// assert_eq!(seen.lock().unwrap().as_deref(), Some("decode"));
+    /// # }
+    /// ```
     #[must_use]
     pub fn name(&self) -> &str {
         self.name
@@ -51,7 +67,24 @@ impl SlowPoll<'_> {
     ///
     /// # Examples
     ///
-    /// See [`SlowPoll`].
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use async_kit::debug::WarnSlowExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let seen = Arc::new(Mutex::new(None));
+    /// let log = Arc::clone(&seen);
+    /// async { std::thread::sleep(Duration::from_millis(3)) }
+    ///     .warn_slow_polls(Duration::from_millis(1))
+    ///     .named("decode")
+    ///     .on_slow_poll(move |slow| *log.lock().unwrap() = Some(slow.poll()))
+    ///     .await;
+    /// // The first poll of the future blocked.
+    /// assert_eq!(*seen.lock().unwrap(), Some(1));
+    /// # }
+    /// ```
     #[must_use]
     pub fn poll(&self) -> u64 {
         self.poll
@@ -61,7 +94,24 @@ impl SlowPoll<'_> {
     ///
     /// # Examples
     ///
-    /// See [`SlowPoll`].
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use async_kit::debug::WarnSlowExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let seen = Arc::new(Mutex::new(None));
+    /// let log = Arc::clone(&seen);
+    /// async { std::thread::sleep(Duration::from_millis(3)) }
+    ///     .warn_slow_polls(Duration::from_millis(1))
+    ///     .named("decode")
+    ///     .on_slow_poll(move |slow| *log.lock().unwrap() = Some(slow.took()))
+    ///     .await;
+    /// // `thread::sleep` never returns early.
+    /// assert!(seen.lock().unwrap().unwrap() >= Duration::from_millis(3));
+    /// # }
+    /// ```
     #[must_use]
     pub fn took(&self) -> Duration {
         self.took

@@ -218,7 +218,30 @@ impl<F> TryOffloadError<F> {
     ///
     /// # Examples
     ///
-    /// See [`TryOffloadError`].
+    /// ```
+    /// use async_kit::offload::CpuPool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let pool = CpuPool::builder().threads(1).queue_capacity(1).build().unwrap();
+    /// let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    /// let (started_tx, started_rx) = std::sync::mpsc::channel();
+    /// let busy = pool
+    ///     .try_offload(move || {
+    ///         started_tx.send(()).unwrap();
+    ///         go_rx.recv().unwrap();
+    ///     })
+    ///     .unwrap();
+    /// started_rx.recv().unwrap();
+    /// let queued = pool.try_offload(|| "queued").unwrap();
+    ///
+    /// let closure = pool.try_offload(|| "handed back").unwrap_err().into_inner();
+    /// assert_eq!(closure(), "handed back");
+    /// go_tx.send(()).unwrap();
+    /// busy.await.unwrap();
+    /// assert_eq!(queued.await.unwrap(), "queued");
+    /// # }
+    /// ```
     #[must_use]
     pub fn into_inner(self) -> F {
         self.closure
