@@ -41,8 +41,9 @@ async fn ticker_keeps_ticking_while_an_offloaded_job_runs() {
     let before = ticks.load(Ordering::Relaxed);
 
     let seen = Arc::clone(&ticks);
-    // The job can only end early if the ticker runs while it computes.
-    let stopped_early = offload(move || spin_until_ticks(&seen, before + 100, u64::MAX))
+    // The job can only end early if the ticker runs while it computes; the
+    // budget (seconds of spinning) makes a starved ticker fail, not hang.
+    let stopped_early = offload(move || spin_until_ticks(&seen, before + 100, 2_000_000_000))
         .await
         .unwrap();
     assert!(stopped_early);
