@@ -22,6 +22,15 @@
 //! - [`queue`]: producer/consumer queues with asyncio's `task_done` /
 //!   `join`: [`Queue`], [`PriorityQueue`] and [`LifoQueue`], bounded or
 //!   not, with Python 3.13's shutdown.
+//! - [`offload`](mod@offload): CPU-bound closures on a [`CpuPool`] of rayon
+//!   threads ([`offload()`], [`offload_with`] with a cancel flag,
+//!   [`par_map`]), blocking I/O on tokio's blocking pool
+//!   ([`offload_blocking`]); panics come back as errors.
+//! - [`bridge`]: a [`BackgroundRuntime`] on threads of its own, to which
+//!   plain threads submit futures and wait for them (with a timeout), or
+//!   cancel them; shut down with a deadline and a report.
+//! - [`debug`](mod@debug): [`fut.warn_slow_polls(threshold)`](debug::WarnSlowExt)
+//!   names the future whose poll blocked its worker, and for how long.
 //!
 //! # Example
 //!
@@ -46,6 +55,8 @@
 //! # Feature flags
 //!
 //! - `macros` (default): the [`#[timeout]`](timeout) attribute.
+//! - `rayon` (default): the CPU pools of [`offload`](mod@offload).
+//! - `tracing`: slow polls are also reported with `tracing::warn!`.
 //! - `full`: every optional part.
 //!
 //! # Cancel safety
@@ -78,6 +89,11 @@
 //! | `queue.get()`, `queue.get_nowait()` | [`Queue::get`], [`Queue::try_get`] |
 //! | `queue.task_done()`, `queue.join()` | [`Queue::task_done`], [`Queue::join`] |
 //! | `queue.shutdown(immediate=False / True)` | [`Queue::shutdown`], [`Queue::shutdown_immediate`] |
+//! | `loop.run_in_executor(ProcessPoolExecutor(), f)` | [`offload(f)`](offload()), [`CpuPool::offload`] |
+//! | `loop.run_in_executor(None, f)` (blocking I/O) | [`offload_blocking(f)`](offload_blocking) |
+//! | `executor.map(f, items)` | [`par_map(items, f)`](par_map) |
+//! | `asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)` | [`BackgroundRuntime::submit`], [`Submission::wait_timeout`](bridge::Submission::wait_timeout) |
+//! | debug mode's `Executing <Task …> took 0.2 seconds` | [`fut.warn_slow_polls(d)`](debug::WarnSlowExt::warn_slow_polls) |
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -88,12 +104,19 @@
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod bridge;
+pub mod debug;
 pub mod future;
+pub mod offload;
 pub mod queue;
 pub mod task;
 pub mod time;
 
+pub use bridge::BackgroundRuntime;
 pub use future::CompletionExt;
+#[cfg(feature = "rayon")]
+pub use offload::{CpuPool, offload, offload_with, par_map};
+pub use offload::{OffloadError, offload_blocking};
 pub use queue::{LifoQueue, PriorityQueue, Queue};
 pub use time::{Elapsed, Scheduler, TimerHandle, deadline, remaining};
 
