@@ -202,3 +202,55 @@ fn timers_run_in_deadline_order_and_cancelled_ones_never_run() {
         "{text}"
     );
 }
+
+#[test]
+fn fetch_queue_workers_handle_every_url_before_join_returns() {
+    let (out, text) = run(&mut example("fetch_queue"));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("20 fetched, 0 failed"), "{text}");
+    let per_worker: usize = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("worker "))
+        .filter_map(|l| l.split_once(": ")?.1.strip_suffix(" fetches"))
+        .map(|n| n.parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(per_worker, 20, "{text}");
+}
+
+#[test]
+fn cpu_offload_starves_the_ticker_inline_and_not_offloaded() {
+    let (out, text) = run(&mut example("cpu_offload"));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // On one thread, nothing else runs while the job runs inline; the
+    // detector names the culprit.
+    assert!(text.contains("ticks during the job: inline 0"), "{text}");
+    assert!(text.contains("poll 1 of `inline burn` took"), "{text}");
+    assert!(text.contains("16 results"), "{text}");
+}
+
+#[test]
+fn dynamic_tasks_gets_an_end_for_every_request_a_thread_submits() {
+    let (out, text) = run(&mut example("dynamic_tasks"));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let submitted = text.matches("from a plain thread").count();
+    let ended = text
+        .lines()
+        .filter(|l| {
+            l.starts_with("request ") && (l.contains("answered") || l.contains("cancelled"))
+        })
+        .count();
+    assert!(submitted > 0, "{text}");
+    assert_eq!(submitted, ended, "{text}");
+}
