@@ -128,3 +128,8 @@ pub use async_kit_macros::timeout;
 
 #[doc(hidden)]
 pub mod __private;
+
+// The README's examples run as doctests, so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
