@@ -87,6 +87,65 @@ macro_rules! async_kit_case {
     };
 }
 
+/// async-channel, the peer every size is measured against.
+fn async_channel_case(rt: &Runtime, items: u64) -> Case<'_> {
+    Case::batch("async-channel", items, move || {
+        let (tx, rx) = async_channel::bounded(CAPACITY);
+        run(
+            rt,
+            items,
+            move |range| {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    for i in range {
+                        tx.send(i).await.unwrap();
+                    }
+                })
+            },
+            move || {
+                let rx = rx.clone();
+                tokio::spawn(async move {
+                    while let Ok(item) = rx.recv().await {
+                        black_box(item);
+                    }
+                })
+            },
+            async |producers| {
+                for producer in producers {
+                    producer.await.unwrap();
+                }
+            },
+        )
+    })
+}
+
+/// Issue 8's scaling: `Queue` against async-channel on 1, 2 and 4 worker
+/// threads, at several sizes, so the growth of cost with work is visible.
+fn scaling() {
+    let sizes: &[u64] = if quick() {
+        &[1_000, 100_000]
+    } else {
+        &[1_000, 100_000, 1_000_000]
+    };
+    for threads in [1, 2, 4] {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let rt = &rt;
+        for &items in sizes {
+            compare(
+                &format!("queue scaling {items} items[mt{threads}]"),
+                vec![
+                    async_kit_case!("Queue", rt, items, Queue::bounded(CAPACITY)),
+                    async_channel_case(rt, items),
+                ],
+            );
+        }
+    }
+}
+
 fn main() {
     let items: u64 = if quick() { 250_000 } else { 1_000_000 };
     for (rt_name, rt) in runtimes() {
@@ -95,34 +154,7 @@ fn main() {
             &format!("queue 4x4 cap {CAPACITY}[{rt_name}]"),
             vec![
                 async_kit_case!("Queue", rt, items, Queue::bounded(CAPACITY)),
-                Case::batch("async-channel", items, || {
-                    let (tx, rx) = async_channel::bounded(CAPACITY);
-                    run(
-                        rt,
-                        items,
-                        move |range| {
-                            let tx = tx.clone();
-                            tokio::spawn(async move {
-                                for i in range {
-                                    tx.send(i).await.unwrap();
-                                }
-                            })
-                        },
-                        move || {
-                            let rx = rx.clone();
-                            tokio::spawn(async move {
-                                while let Ok(item) = rx.recv().await {
-                                    black_box(item);
-                                }
-                            })
-                        },
-                        async |producers| {
-                            for producer in producers {
-                                producer.await.unwrap();
-                            }
-                        },
-                    )
-                }),
+                async_channel_case(rt, items),
                 Case::batch("async-channel + counter", items, || {
                     // What a user would bolt on for join: an unfinished
                     // count, and a Notify that the last task_done fires.
@@ -251,4 +283,5 @@ fn main() {
             ],
         );
     }
+    scaling();
 }
