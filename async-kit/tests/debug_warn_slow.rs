@@ -1,8 +1,9 @@
 //! `warn_slow_polls`: slow polls are reported, fast ones are not.
 //!
-//! The slow poll here blocks for real (100 ms, threshold 50 ms, so a busy machine that: the one
-//! preempts a fast poll for a few ms cannot fail it): the one real-time wait
-//! of the suite, as blocking the thread is what is detected.
+//! The slow poll here blocks for real (100 ms against a threshold of 50 ms,
+//! so a busy machine that preempts a fast poll for a few ms cannot fail it):
+//! the one real-time wait of the suite, as blocking the thread is what is
+//! detected.
 
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
