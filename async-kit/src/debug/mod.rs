@@ -8,12 +8,15 @@
 //! callback of yours or, by default, as a warning (`tracing::warn!` with the
 //! `tracing` feature, else a line on standard error).
 //!
-//! A poll is timed with two reads of [`std::time::Instant`] (the real clock,
-//! even when tokio's clock is paused), and nothing else is done unless the
-//! poll was slow. The two reads are the whole cost: twice the price of
-//! `Instant::now()`, which is 40 to 90 ns a poll on the virtual machines we
-//! benchmark on (`benches/offload.rs`). Wrap the tasks you suspect, or every
-//! task while you hunt, rather than every small future.
+//! A poll is timed on a coarse clock of the real time (not tokio's, so a
+//! paused clock changes nothing): one background thread, `async-kit-clock`,
+//! updates it every millisecond while any wrapper exists, and parks when
+//! none does. Reading it is one atomic load, so timing a fast poll costs a
+//! nanosecond or two rather than two `Instant::now()` calls (20 to 90 ns on
+//! the virtual machines we benchmark on, `benches/offload.rs`), and nothing
+//! else is done unless the poll was slow. The price is resolution: a reported
+//! time is good to about a millisecond, so use thresholds of a few
+//! milliseconds or more (a poll that blocks for less is rarely the culprit).
 //!
 //! # Examples
 //!
@@ -40,6 +43,7 @@
 //! # }
 //! ```
 
+mod clock;
 mod slow_poll;
 mod warn_slow;
 
@@ -58,7 +62,9 @@ pub trait WarnSlowExt: Future + Sized {
     /// name, which names the `async fn`) and says how long the poll took. It
     /// goes to the callback set with [`WarnSlow::on_slow_poll`], or by
     /// default to `tracing::warn!` (with the `tracing` feature) or standard
-    /// error. Fast polls cost two clock reads and are not reported.
+    /// error. Fast polls cost two reads of a coarse clock (an atomic load
+    /// each) and are not reported; reported times are good to about a
+    /// millisecond.
     ///
     /// # Cancel safety
     ///

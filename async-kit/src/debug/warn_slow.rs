@@ -4,10 +4,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pin_project_lite::pin_project;
 
+use super::clock::User;
 use super::slow_poll::SlowPoll;
 
 type Callback = Arc<dyn Fn(&SlowPoll<'_>) + Send + Sync>;
@@ -19,9 +20,11 @@ pin_project! {
         #[pin]
         future: F,
         threshold: Duration,
+        threshold_us: u64,
         name: Cow<'static, str>,
         callback: Option<Callback>,
         polls: u64,
+        clock: User,
     }
 }
 
@@ -30,9 +33,11 @@ impl<F> WarnSlow<F> {
         WarnSlow {
             future,
             threshold,
+            threshold_us: u64::try_from(threshold.as_micros()).unwrap_or(u64::MAX),
             name: Cow::Borrowed(std::any::type_name::<F>()),
             callback: None,
             polls: 0,
+            clock: User::new(),
         }
     }
 
@@ -69,8 +74,8 @@ impl<F> WarnSlow<F> {
     /// # async fn main() {
     /// let slow_polls = Arc::new(AtomicU64::new(0));
     /// let count = Arc::clone(&slow_polls);
-    /// async { std::thread::sleep(Duration::from_millis(3)) }
-    ///     .warn_slow_polls(Duration::from_millis(1))
+    /// async { std::thread::sleep(Duration::from_millis(30)) }
+    ///     .warn_slow_polls(Duration::from_millis(5))
     ///     .on_slow_poll(move |_| { count.fetch_add(1, Ordering::Relaxed); })
     ///     .await;
     /// assert_eq!(slow_polls.load(Ordering::Relaxed), 1);
@@ -141,16 +146,16 @@ impl<F: Future> Future for WarnSlow<F> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let start = Instant::now();
+        let start = this.clock.now_us();
         let poll = this.future.poll(cx);
-        let took = start.elapsed();
+        let took_us = this.clock.now_us().saturating_sub(start);
         *this.polls += 1;
-        if took > *this.threshold {
+        if took_us > *this.threshold_us {
             report(
                 &SlowPoll {
                     name: this.name,
                     poll: *this.polls,
-                    took,
+                    took: Duration::from_micros(took_us),
                     threshold: *this.threshold,
                 },
                 this.callback.as_deref(),
