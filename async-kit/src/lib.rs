@@ -9,6 +9,10 @@
 //!   [`deadline`] / [`remaining`] tell any code how much time it has left.
 //! - [`time`]: the functions behind the attribute, [`time::timeout`] and
 //!   [`time::timeout_at`].
+//! - [`sync`] and [`task`]: concurrency control. [`Limiter`] (a resizable
+//!   fair semaphore, `fut.limited(&limiter)`), [`KeyedLimiter`] (a limit per
+//!   key), and [`TaskPool`] (a bounded pool of tasks with backpressure,
+//!   panic isolation, figures, `map` and a graceful shutdown).
 //!
 //! # Example
 //!
@@ -49,6 +53,9 @@
 //! | `asyncio.wait_for(aw, timeout)` | [`time::timeout`] |
 //! | `asyncio.timeout_at(when)` | [`time::timeout_at`] |
 //! | `asyncio.Timeout.when()` | [`deadline`], [`remaining`] |
+//! | `async with asyncio.Semaphore(n):` | [`Limiter::run`], [`Limiter::acquire`] |
+//! | a semaphore per host in a dict | [`KeyedLimiter`] |
+//! | an `asyncpool` / `asyncio.gather` over a bounded set of tasks | [`TaskPool::spawn`], [`TaskPool::join`] |
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -59,8 +66,12 @@
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod sync;
+pub mod task;
 pub mod time;
 
+pub use sync::{KeyedLimiter, LimitExt, Limiter};
+pub use task::{TaskHandle, TaskPool};
 pub use time::{Elapsed, deadline, remaining};
 
 #[cfg(feature = "macros")]
