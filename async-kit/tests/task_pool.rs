@@ -491,3 +491,39 @@ fn auto_traits() {
     send_fut(pool.join());
     send_fut(pool.shutdown(Duration::ZERO));
 }
+
+/// Bursts of submissions to a pool whose workers go idle in between, on
+/// both threads: a lost wake-up leaves a task queued with every worker
+/// asleep, which the watchdog turns into a failure instead of a hang.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_wake_up_is_lost_between_bursts() {
+    let pool = TaskPool::builder().limit(8).queue_capacity(8).build();
+    let bursts = durations(3_000, 0x2545_F491_4F6C_DD1D);
+    let all = async {
+        for (round, n) in bursts.into_iter().enumerate() {
+            let mut handles = Vec::new();
+            for i in 0..n {
+                handles.push(
+                    pool.spawn(async move {
+                        if i % 3 == 0 {
+                            tokio::task::yield_now().await;
+                        }
+                        i
+                    })
+                    .await
+                    .unwrap(),
+                );
+            }
+            for (i, h) in handles.into_iter().enumerate() {
+                assert_eq!(h.await.unwrap(), i as u64);
+            }
+            if round % 2 == 0 {
+                pool.join().await;
+            }
+        }
+    };
+    // A watchdog, not a wait: the bursts take well under a second.
+    tokio::time::timeout(Duration::from_secs(60), all)
+        .await
+        .expect("a task was stranded: a wake-up was lost");
+}

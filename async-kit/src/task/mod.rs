@@ -6,6 +6,7 @@ mod error;
 mod figures;
 mod handle;
 mod pool;
+mod queue;
 
 pub use builder::Builder;
 pub use error::{SpawnError, SpawnTimeoutError, TaskError, TrySpawnError};

@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use async_channel::TryRecvError;
 use futures_util::FutureExt;
 use futures_util::future::{AbortHandle, AbortRegistration, Abortable};
 use tokio::sync::{Notify, oneshot};
@@ -17,6 +16,7 @@ use super::builder::Builder;
 use super::error::{SpawnError, SpawnTimeoutError, TaskError, TrySpawnError};
 use super::figures::{Figures, ShutdownReport};
 use super::handle::TaskHandle;
+use super::queue::Queue;
 use crate::sync::gate::Gate;
 
 /// A bounded pool of tasks: never more than `limit` run at once.
@@ -99,8 +99,7 @@ struct Shared {
     workers: AtomicUsize,
     // `None` once the pool is closed; no worker starts after that.
     worker_set: Mutex<Option<JoinSet<()>>>,
-    sender: async_channel::Sender<Job>,
-    receiver: async_channel::Receiver<Job>,
+    queue: Queue<Job>,
     // Accepted and not finished; `idle` is notified when it drops to zero.
     live: AtomicUsize,
     idle: Notify,
@@ -152,7 +151,6 @@ impl TaskPool {
         let slots = limit
             .checked_add(queue_capacity)
             .expect("limit + queue capacity overflows usize");
-        let (sender, receiver) = async_channel::unbounded();
         TaskPool {
             owner: Arc::new(Owner {
                 shared: Arc::new(Shared {
@@ -162,8 +160,7 @@ impl TaskPool {
                     limit: AtomicUsize::new(limit),
                     workers: AtomicUsize::new(0),
                     worker_set: Mutex::new(Some(JoinSet::new())),
-                    sender,
-                    receiver,
+                    queue: Queue::new(),
                     live: AtomicUsize::new(0),
                     idle: Notify::new(),
                     running: AtomicUsize::new(0),
@@ -399,7 +396,7 @@ impl TaskPool {
     /// ```
     #[must_use]
     pub fn is_closed(&self) -> bool {
-        self.shared().sender.is_closed()
+        self.shared().queue.is_closed()
     }
 
     /// Changes how many tasks run at once.
@@ -438,7 +435,7 @@ impl TaskPool {
             .expect("limit + queue capacity overflows usize");
         shared.limit.store(limit, Ordering::Release);
         shared.slots.set_limit(slots);
-        for _ in 0..shared.receiver.len() {
+        for _ in 0..shared.queue.len() {
             if !shared.start_worker_if_below_limit() {
                 break;
             }
@@ -537,14 +534,14 @@ impl Shared {
         let (abort, registration) = AbortHandle::new_pair();
         let job: Job = Box::pin(run(fut, registration, Reply(Some(reply))));
         self.live.fetch_add(1, Ordering::AcqRel);
-        match self.sender.try_send(job) {
+        match self.queue.push(job) {
             Ok(()) => {
                 self.start_worker_if_below_limit();
             }
             // Closed by a shutdown since the slot was taken: the job is
             // dropped unpolled and its handle says so.
-            Err(closed) => {
-                drop(closed.into_inner());
+            Err(job) => {
+                drop(job);
                 self.finish(Outcome::Aborted);
             }
         }
@@ -614,13 +611,13 @@ impl Shared {
     /// still drain the queue, then exit.
     fn close(&self) -> Option<JoinSet<()>> {
         self.slots.close();
-        self.sender.close();
+        self.queue.close();
         self.lock_workers().take()
     }
 
     /// Drops the jobs that wait in the queue.
     fn drop_queued(&self) {
-        while let Ok(job) = self.receiver.try_recv() {
+        while let Some(job) = self.queue.try_pop() {
             drop(job);
             self.finish(Outcome::Aborted);
         }
@@ -715,19 +712,14 @@ impl<T> Drop for Reply<T> {
 /// limit shrinks below the number of workers.
 async fn work(shared: Arc<Shared>) {
     loop {
-        let job = match shared.receiver.try_recv() {
-            Ok(job) => job,
-            Err(TryRecvError::Empty) => match shared.receiver.recv().await {
-                Ok(job) => job,
-                Err(_closed) => break,
-            },
-            Err(TryRecvError::Closed) => break,
+        let Some(job) = shared.queue.pop().await else {
+            break;
         };
         if shared.retire_if_over_limit() {
             // The limit shrank while this worker waited: hand the job to
             // the workers that stay (or to the queue, for a limit of zero).
-            if let Err(closed) = shared.sender.try_send(job) {
-                drop(closed.into_inner());
+            if let Err(job) = shared.queue.push(job) {
+                drop(job);
                 shared.finish(Outcome::Aborted);
             }
             return;
