@@ -29,7 +29,7 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub struct Figures {
-    /// Tasks being polled by a worker now.
+    /// Tasks started and not finished (running or waiting inside).
     pub running: usize,
     /// Tasks accepted but not started.
     pub queued: usize,

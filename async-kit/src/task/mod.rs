@@ -1,10 +1,12 @@
 //! A bounded task pool: [`TaskPool`], its [`Builder`], the [`TaskHandle`]s
-//! it returns, its [`Figures`] and [`ShutdownReport`].
+//! it returns, its [`Figures`] and [`ShutdownReport`], and
+//! the [`Map`] stream of [`TaskPool::map`].
 
 mod builder;
 mod error;
 mod figures;
 mod handle;
+mod map;
 mod pool;
 mod queue;
 
@@ -12,4 +14,5 @@ pub use builder::Builder;
 pub use error::{SpawnError, SpawnTimeoutError, TaskError, TrySpawnError};
 pub use figures::{Figures, ShutdownReport};
 pub use handle::TaskHandle;
+pub use map::Map;
 pub use pool::TaskPool;

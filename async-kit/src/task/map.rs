@@ -1,0 +1,359 @@
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use futures_util::FutureExt;
+use tokio::sync::{Semaphore, mpsc};
+
+use super::error::{SpawnError, TaskError};
+use super::handle::TaskHandle;
+use super::pool::TaskPool;
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+type Launch = BoxFuture<Result<TaskHandle<()>, SpawnError<BoxFuture<()>>>>;
+
+/// Stream for the [`TaskPool::map`] method.
+///
+/// It yields one `Result` per input, in completion order, or in input order
+/// after [`ordered`](Map::ordered). Dropping it aborts the work in flight
+/// and pulls no more inputs.
+///
+/// # Examples
+///
+/// ```
+/// use async_kit::task::TaskPool;
+/// use futures::StreamExt;
+///
+/// # #[tokio::main]
+/// # async fn main() {
+/// let pool = TaskPool::new(8);
+/// let squares: Vec<u64> = pool
+///     .map(1..=4_u64, |x| async move { x * x })
+///     .ordered()
+///     .map(|r| r.unwrap())
+///     .collect()
+///     .await;
+/// assert_eq!(squares, [1, 4, 9, 16]);
+/// # }
+/// ```
+#[must_use = "streams do nothing unless polled"]
+pub struct Map<T> {
+    pool: TaskPool,
+    // Builds one more worker of this map; dropped once every worker is
+    // launched, so that the results channel closes when they all finish.
+    make_worker: Option<Box<dyn FnMut() -> BoxFuture<()> + Send>>,
+    to_launch: usize,
+    launching: Option<Launch>,
+    workers: Vec<TaskHandle<()>>,
+    results: mpsc::UnboundedReceiver<(usize, Result<T, TaskError>)>,
+    // One permit per input taken and not yet yielded: bounds the results
+    // buffered here and the inputs in flight.
+    window: Arc<Semaphore>,
+    // Permits to give back to `window`, in batches of `batch`.
+    emitted: usize,
+    batch: usize,
+    exhausted: Arc<AtomicBool>,
+    ordered: bool,
+    next: usize,
+    reorder: BTreeMap<usize, Result<T, TaskError>>,
+    done: bool,
+}
+
+struct Source<I, F> {
+    inputs: I,
+    f: F,
+    next: usize,
+}
+
+impl TaskPool {
+    /// Runs `f` over every input on the pool and yields the results as a
+    /// [`Stream`], in completion order (or in input order after
+    /// [`Map::ordered`]).
+    ///
+    /// It starts up to [`limit`](TaskPool::limit) worker tasks on the pool
+    /// (waiting for slots like [`spawn`](TaskPool::spawn)); each pulls the
+    /// next input only when it is free, calls `f`, and runs the future. A
+    /// million inputs never become a million futures: at most
+    /// `2 × limit` inputs are taken and not yet yielded. The stream stays
+    /// lazy: nothing starts before it is first polled, and the workers wait
+    /// when results are not consumed.
+    ///
+    /// A panic in `f` or in its future yields [`TaskError::Panicked`] for
+    /// that input, and the others go on. If the pool shuts down before every
+    /// input is done, the stream yields one [`TaskError::Shutdown`] and
+    /// ends. The pool's [`figures`](TaskPool::figures) count the map's
+    /// worker tasks, not its inputs.
+    ///
+    /// # Panics
+    ///
+    /// Polling the stream panics outside of a tokio runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_kit::task::TaskPool;
+    /// use futures::StreamExt;
+    ///
+    /// # #[tokio::main]
+    /// # async fn main() {
+    /// let pool = TaskPool::new(16);
+    /// let mut total = 0;
+    /// let mut results = pool.map(0..1_000_u64, |x| async move { x % 7 });
+    /// while let Some(r) = results.next().await {
+    ///     total += r.unwrap();
+    /// }
+    /// assert_eq!(total, (0..1_000).map(|x| x % 7).sum());
+    /// # }
+    /// ```
+    pub fn map<I, F, Fut>(&self, inputs: I, f: F) -> Map<Fut::Output>
+    where
+        I: IntoIterator,
+        I::IntoIter: Send + 'static,
+        F: FnMut(I::Item) -> Fut + Send + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: Send + 'static,
+    {
+        let workers = self.limit().max(1);
+        let window = Arc::new(Semaphore::new(2 * workers));
+        let exhausted = Arc::new(AtomicBool::new(false));
+        let (sender, results) = mpsc::unbounded_channel();
+        let source = Arc::new(Mutex::new(Source {
+            inputs: inputs.into_iter(),
+            f,
+            next: 0,
+        }));
+        let make_worker = {
+            let window = window.clone();
+            let exhausted = exhausted.clone();
+            move || -> BoxFuture<()> {
+                Box::pin(work(
+                    source.clone(),
+                    window.clone(),
+                    exhausted.clone(),
+                    sender.clone(),
+                ))
+            }
+        };
+        Map {
+            pool: self.clone(),
+            make_worker: Some(Box::new(make_worker)),
+            to_launch: workers,
+            launching: None,
+            workers: Vec::new(),
+            results,
+            window,
+            emitted: 0,
+            batch: (workers / 2).clamp(1, 16),
+            exhausted,
+            ordered: false,
+            next: 0,
+            reorder: BTreeMap::new(),
+            done: false,
+        }
+    }
+}
+
+impl<T> Map<T> {
+    /// Yields the results in the order of the inputs instead of the order
+    /// in which they complete.
+    ///
+    /// A slow input holds back the results after it (at most `2 × limit`
+    /// are kept), not the work: the other workers go on until that bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_kit::task::TaskPool;
+    /// use futures::StreamExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let pool = TaskPool::new(4);
+    /// let slow_first = |ms: u64| async move {
+    ///     tokio::time::sleep(Duration::from_millis(ms)).await;
+    ///     ms
+    /// };
+    /// let done: Vec<u64> = pool
+    ///     .map([30, 10, 20], slow_first)
+    ///     .ordered()
+    ///     .map(|r| r.unwrap())
+    ///     .collect()
+    ///     .await;
+    /// assert_eq!(done, [30, 10, 20]);
+    /// # }
+    /// ```
+    pub fn ordered(mut self) -> Self {
+        self.ordered = true;
+        self
+    }
+
+    /// Starts the map's workers, one at a time, as pool slots allow.
+    fn launch(&mut self, cx: &mut Context<'_>) {
+        loop {
+            if self.launching.is_none() {
+                let wanted = self.to_launch > 0 && !self.exhausted.load(Ordering::Acquire);
+                let Some(make_worker) = self.make_worker.as_mut().filter(|_| wanted) else {
+                    self.make_worker = None;
+                    return;
+                };
+                self.to_launch -= 1;
+                let worker = make_worker();
+                let pool = self.pool.clone();
+                self.launching = Some(Box::pin(async move { pool.spawn(worker).await }));
+            }
+            let Some(launching) = self.launching.as_mut() else {
+                return;
+            };
+            let Poll::Ready(launched) = launching.as_mut().poll(cx) else {
+                return;
+            };
+            self.launching = None;
+            match launched {
+                Ok(handle) => self.workers.push(handle),
+                // Shut down: launch no more.
+                Err(_) => self.to_launch = 0,
+            }
+        }
+    }
+
+    fn give_back(&mut self, flush: bool) {
+        self.emitted += 1;
+        if flush || self.emitted >= self.batch {
+            self.window.add_permits(self.emitted);
+            self.emitted = 0;
+        }
+    }
+}
+
+impl<T> Stream for Map<T> {
+    type Item = Result<T, TaskError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        this.launch(cx);
+        loop {
+            if this.ordered {
+                if let Some(result) = this.reorder.remove(&this.next) {
+                    this.next += 1;
+                    let flush = this.reorder.is_empty();
+                    this.give_back(flush);
+                    return Poll::Ready(Some(result));
+                }
+            }
+            let received = match this.results.poll_recv(cx) {
+                Poll::Ready(received) => received,
+                Poll::Pending => {
+                    // Waiting: let the workers have every permit back.
+                    if this.emitted > 0 {
+                        this.window.add_permits(this.emitted);
+                        this.emitted = 0;
+                    }
+                    return Poll::Pending;
+                }
+            };
+            match received {
+                Some((index, result)) if this.ordered => {
+                    this.reorder.insert(index, result);
+                }
+                Some((_, result)) => {
+                    this.give_back(false);
+                    return Poll::Ready(Some(result));
+                }
+                None => {
+                    this.done = true;
+                    // Every worker is gone: either the inputs ran out, or the
+                    // pool shut down first.
+                    let cut_short = !this.exhausted.load(Ordering::Acquire);
+                    return Poll::Ready(cut_short.then_some(Err(TaskError::Shutdown)));
+                }
+            }
+        }
+    }
+}
+
+impl<T> Drop for Map<T> {
+    fn drop(&mut self) {
+        self.window.close();
+        for worker in &self.workers {
+            worker.abort();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Map<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Map")
+            .field("ordered", &self.ordered)
+            .field("workers", &self.workers.len())
+            .field("next", &self.next)
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+/// One worker of a map: takes inputs one at a time until none is left.
+async fn work<I, F, Fut>(
+    source: Arc<Mutex<Source<I, F>>>,
+    window: Arc<Semaphore>,
+    exhausted: Arc<AtomicBool>,
+    results: mpsc::UnboundedSender<(usize, Result<Fut::Output, TaskError>)>,
+) where
+    I: Iterator,
+    F: FnMut(I::Item) -> Fut,
+    Fut: Future,
+{
+    loop {
+        // Closed when the stream is dropped.
+        let taken = match window.try_acquire() {
+            Ok(permit) => Ok(permit),
+            Err(_) => window.acquire().await,
+        };
+        let Ok(permit) = taken else {
+            return;
+        };
+        permit.forget();
+        let next = {
+            // A panic in `f` is caught below, so the lock is never poisoned
+            // by it; a poisoned lock would still hold a usable iterator.
+            let mut source = source.lock().unwrap_or_else(|e| e.into_inner());
+            let source = &mut *source;
+            match source.inputs.next() {
+                Some(input) => {
+                    let index = source.next;
+                    source.next += 1;
+                    let f = &mut source.f;
+                    Some((
+                        index,
+                        std::panic::catch_unwind(AssertUnwindSafe(|| f(input))),
+                    ))
+                }
+                None => None,
+            }
+        };
+        let Some((index, made)) = next else {
+            exhausted.store(true, Ordering::Release);
+            return;
+        };
+        let result = match made {
+            Ok(fut) => AssertUnwindSafe(fut)
+                .catch_unwind()
+                .await
+                .map_err(TaskError::Panicked),
+            Err(payload) => Err(TaskError::Panicked(payload)),
+        };
+        if results.send((index, result)).is_err() {
+            return;
+        }
+        tokio::task::coop::consume_budget().await;
+    }
+}
