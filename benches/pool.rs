@@ -1,6 +1,7 @@
 //! `TaskPool` and `Limiter` against what tokio users write today, side by
-//! side in one run (issue 3): 100,000 trivial tasks at limit 64, and the
-//! cost of one limited call.
+//! side in one run (issue 3): 100,000 trivial tasks at limit 64 (spawn with
+//! handles awaited, spawn with handles dropped, and `map`), and the cost of
+//! one limited call.
 //!
 //! Peers for the pool: a hand-written `JoinSet` + `Semaphore`,
 //! `futures::stream::buffer_unordered(64)` with and without `tokio::spawn`,
@@ -107,6 +108,103 @@ fn main() {
                             .map(|i| async move { black_box(i) })
                             .buffer_unordered(LIMIT)
                             .fold(0, |sum, out| async move { sum + out })
+                            .await;
+                        black_box(sum);
+                        start.elapsed()
+                    })
+                }),
+            ],
+        );
+
+        compare(
+            &format!("spawn {TASKS} tasks, handles dropped, limit {LIMIT} [{rt_name}]"),
+            vec![
+                Case::batch("TaskPool::spawn + join", TASKS, || {
+                    rt.block_on(async {
+                        let start = Instant::now();
+                        for i in 0..TASKS {
+                            let handle = pool.spawn(async move { black_box(i) }).await;
+                            drop(handle.expect("the pool is open"));
+                        }
+                        pool.join().await;
+                        start.elapsed()
+                    })
+                }),
+                Case::batch("JoinSet + Semaphore", TASKS, || {
+                    rt.block_on(async {
+                        let start = Instant::now();
+                        let sem = Arc::new(Semaphore::new(LIMIT));
+                        let mut set = JoinSet::new();
+                        for i in 0..TASKS {
+                            let permit = sem.clone().acquire_owned().await.expect("open");
+                            set.spawn(async move {
+                                let _permit = permit;
+                                black_box(i)
+                            });
+                        }
+                        while let Some(out) = set.join_next().await {
+                            black_box(out.expect("no task fails"));
+                        }
+                        start.elapsed()
+                    })
+                }),
+            ],
+        );
+
+        compare(
+            &format!("map {TASKS} inputs, limit {LIMIT} [{rt_name}]"),
+            vec![
+                Case::batch("TaskPool::map", TASKS, || {
+                    rt.block_on(async {
+                        let start = Instant::now();
+                        let sum = pool
+                            .map(0..TASKS, |i| async move { black_box(i) })
+                            .fold(
+                                0,
+                                |sum, out| async move { sum + out.expect("no task fails") },
+                            )
+                            .await;
+                        black_box(sum);
+                        start.elapsed()
+                    })
+                }),
+                Case::batch("TaskPool::map ordered", TASKS, || {
+                    rt.block_on(async {
+                        let start = Instant::now();
+                        let sum = pool
+                            .map(0..TASKS, |i| async move { black_box(i) })
+                            .ordered()
+                            .fold(
+                                0,
+                                |sum, out| async move { sum + out.expect("no task fails") },
+                            )
+                            .await;
+                        black_box(sum);
+                        start.elapsed()
+                    })
+                }),
+                Case::batch("buffer_unordered (one task)", TASKS, || {
+                    rt.block_on(async {
+                        let start = Instant::now();
+                        let sum = futures::stream::iter(0..TASKS)
+                            .map(|i| async move { black_box(i) })
+                            .buffer_unordered(LIMIT)
+                            .fold(0, |sum, out| async move { sum + out })
+                            .await;
+                        black_box(sum);
+                        start.elapsed()
+                    })
+                }),
+                Case::batch("buffer_unordered(spawn)", TASKS, || {
+                    rt.block_on(async {
+                        let start = Instant::now();
+                        let sum = futures::stream::iter(0..TASKS)
+                            .map(|i| tokio::spawn(async move { black_box(i) }))
+                            .buffer_unordered(LIMIT)
+                            .fold(
+                                0,
+                                |sum, out| async move { sum + out.expect("no task fails") },
+                            )
                             .await;
                         black_box(sum);
                         start.elapsed()
