@@ -1,19 +1,27 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
+use std::future::poll_fn;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use futures_util::FutureExt;
+use futures_util::task::AtomicWaker;
 use tokio::sync::{Semaphore, mpsc};
 
 use super::error::{SpawnError, TaskError};
 use super::handle::TaskHandle;
 use super::pool::TaskPool;
+
+/// Inputs each worker may have taken and not yet seen yielded.
+const WINDOW_PER_WORKER: usize = 16;
+
+/// Window permits a worker takes at once when they are free.
+const CHUNK: usize = 16;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 type Launch = BoxFuture<Result<TaskHandle<()>, SpawnError<BoxFuture<()>>>>;
@@ -48,21 +56,36 @@ pub struct Map<T> {
     // Builds one more worker of this map; dropped once every worker is
     // launched, so that the results channel closes when they all finish.
     make_worker: Option<Box<dyn FnMut() -> BoxFuture<()> + Send>>,
-    to_launch: usize,
+    // Workers launched so far, at least `eager` of them, at most `limit`.
+    launched: usize,
+    eager: usize,
+    limit: usize,
     launching: Option<Launch>,
     workers: Vec<TaskHandle<()>>,
     results: mpsc::UnboundedReceiver<(usize, Result<T, TaskError>)>,
-    // One permit per input taken and not yet yielded: bounds the results
-    // buffered here and the inputs in flight.
-    window: Arc<Semaphore>,
-    // Permits to give back to `window`, in batches of `batch`.
+    shared: Arc<Shared>,
+    // Permits to give back to `window`, in batches of half the window (or
+    // all of them when the stream waits), so that refills wake each waiting
+    // worker once per batch, not once per item.
     emitted: usize,
     batch: usize,
-    exhausted: Arc<AtomicBool>,
     ordered: bool,
     next: usize,
     reorder: BTreeMap<usize, Result<T, TaskError>>,
     done: bool,
+}
+
+/// What the stream and its workers share.
+struct Shared {
+    // One permit per input taken and not yet yielded: bounds the results
+    // buffered in the stream and the inputs in flight.
+    window: Semaphore,
+    // Set by the worker that finds the inputs exhausted.
+    exhausted: AtomicBool,
+    // Workers waiting on an input's future that was not ready at once; when
+    // every launched worker does, the stream launches one more.
+    stalled: AtomicUsize,
+    stream: AtomicWaker,
 }
 
 struct Source<I, F> {
@@ -76,11 +99,13 @@ impl TaskPool {
     /// [`Stream`], in completion order (or in input order after
     /// [`Map::ordered`]).
     ///
-    /// It starts up to [`limit`](TaskPool::limit) worker tasks on the pool
-    /// (waiting for slots like [`spawn`](TaskPool::spawn)); each pulls the
-    /// next input only when it is free, calls `f`, and runs the future. A
-    /// million inputs never become a million futures: at most
-    /// `2 × limit` inputs are taken and not yet yielded. The stream stays
+    /// It starts worker tasks on the pool (waiting for slots like
+    /// [`spawn`](TaskPool::spawn)): one per runtime thread at first, then
+    /// one more whenever every worker waits on its input, up to
+    /// [`limit`](TaskPool::limit). Each pulls the next input only when it
+    /// is free, calls `f`, and runs the future. A million inputs never
+    /// become a million futures: at most `16 × limit` inputs are taken and
+    /// not yet yielded. The stream stays
     /// lazy: nothing starts before it is first polled, and the workers wait
     /// when results are not consumed.
     ///
@@ -119,9 +144,18 @@ impl TaskPool {
         Fut: Future + Send + 'static,
         Fut::Output: Send + 'static,
     {
-        let workers = self.limit().max(1);
-        let window = Arc::new(Semaphore::new(2 * workers));
-        let exhausted = Arc::new(AtomicBool::new(false));
+        let limit = self.limit().max(1);
+        // One worker per runtime thread from the start, so that quick inputs
+        // use every thread; more, up to the limit, as inputs wait.
+        let threads = tokio::runtime::Handle::try_current()
+            .map_or(1, |rt| rt.metrics().num_workers())
+            .max(1);
+        let shared = Arc::new(Shared {
+            window: Semaphore::new(WINDOW_PER_WORKER * limit),
+            exhausted: AtomicBool::new(false),
+            stalled: AtomicUsize::new(0),
+            stream: AtomicWaker::new(),
+        });
         let (sender, results) = mpsc::unbounded_channel();
         let source = Arc::new(Mutex::new(Source {
             inputs: inputs.into_iter(),
@@ -129,28 +163,23 @@ impl TaskPool {
             next: 0,
         }));
         let make_worker = {
-            let window = window.clone();
-            let exhausted = exhausted.clone();
+            let shared = shared.clone();
             move || -> BoxFuture<()> {
-                Box::pin(work(
-                    source.clone(),
-                    window.clone(),
-                    exhausted.clone(),
-                    sender.clone(),
-                ))
+                Box::pin(work(source.clone(), shared.clone(), sender.clone()))
             }
         };
         Map {
             pool: self.clone(),
             make_worker: Some(Box::new(make_worker)),
-            to_launch: workers,
+            launched: 0,
+            eager: threads.min(limit),
+            limit,
             launching: None,
             workers: Vec::new(),
             results,
-            window,
+            shared,
             emitted: 0,
-            batch: (workers / 2).clamp(1, 16),
-            exhausted,
+            batch: WINDOW_PER_WORKER * limit / 2,
             ordered: false,
             next: 0,
             reorder: BTreeMap::new(),
@@ -163,7 +192,7 @@ impl<T> Map<T> {
     /// Yields the results in the order of the inputs instead of the order
     /// in which they complete.
     ///
-    /// A slow input holds back the results after it (at most `2 × limit`
+    /// A slow input holds back the results after it (at most `16 × limit`
     /// are kept), not the work: the other workers go on until that bound.
     ///
     /// # Examples
@@ -194,16 +223,30 @@ impl<T> Map<T> {
         self
     }
 
-    /// Starts the map's workers, one at a time, as pool slots allow.
+    /// Starts the map's workers, one at a time, as pool slots allow: one
+    /// per runtime thread, then one more whenever all of them wait on their
+    /// input.
     fn launch(&mut self, cx: &mut Context<'_>) {
+        self.shared.stream.register(cx.waker());
         loop {
             if self.launching.is_none() {
-                let wanted = self.to_launch > 0 && !self.exhausted.load(Ordering::Acquire);
-                let Some(make_worker) = self.make_worker.as_mut().filter(|_| wanted) else {
+                let wanted = (self.shared.stalled.load(Ordering::Acquire) + 1)
+                    .max(self.eager)
+                    .min(self.limit);
+                let exhausted = self.shared.exhausted.load(Ordering::Acquire);
+                if exhausted || self.launched >= self.limit {
+                    // Every worker that will ever run is out: drop the last
+                    // sender held here, so the results end with the workers.
                     self.make_worker = None;
                     return;
+                }
+                if self.launched >= wanted {
+                    return;
+                }
+                let Some(make_worker) = self.make_worker.as_mut() else {
+                    return;
                 };
-                self.to_launch -= 1;
+                self.launched += 1;
                 let worker = make_worker();
                 let pool = self.pool.clone();
                 self.launching = Some(Box::pin(async move { pool.spawn(worker).await }));
@@ -218,7 +261,11 @@ impl<T> Map<T> {
             match launched {
                 Ok(handle) => self.workers.push(handle),
                 // Shut down: launch no more.
-                Err(_) => self.to_launch = 0,
+                Err(_) => {
+                    self.launched = self.limit;
+                    self.make_worker = None;
+                    return;
+                }
             }
         }
     }
@@ -226,7 +273,7 @@ impl<T> Map<T> {
     fn give_back(&mut self, flush: bool) {
         self.emitted += 1;
         if flush || self.emitted >= self.batch {
-            self.window.add_permits(self.emitted);
+            self.shared.window.add_permits(self.emitted);
             self.emitted = 0;
         }
     }
@@ -255,7 +302,7 @@ impl<T> Stream for Map<T> {
                 Poll::Pending => {
                     // Waiting: let the workers have every permit back.
                     if this.emitted > 0 {
-                        this.window.add_permits(this.emitted);
+                        this.shared.window.add_permits(this.emitted);
                         this.emitted = 0;
                     }
                     return Poll::Pending;
@@ -273,7 +320,7 @@ impl<T> Stream for Map<T> {
                     this.done = true;
                     // Every worker is gone: either the inputs ran out, or the
                     // pool shut down first.
-                    let cut_short = !this.exhausted.load(Ordering::Acquire);
+                    let cut_short = !this.shared.exhausted.load(Ordering::Acquire);
                     return Poll::Ready(cut_short.then_some(Err(TaskError::Shutdown)));
                 }
             }
@@ -283,7 +330,7 @@ impl<T> Stream for Map<T> {
 
 impl<T> Drop for Map<T> {
     fn drop(&mut self) {
-        self.window.close();
+        self.shared.window.close();
         for worker in &self.workers {
             worker.abort();
         }
@@ -304,24 +351,31 @@ impl<T> fmt::Debug for Map<T> {
 /// One worker of a map: takes inputs one at a time until none is left.
 async fn work<I, F, Fut>(
     source: Arc<Mutex<Source<I, F>>>,
-    window: Arc<Semaphore>,
-    exhausted: Arc<AtomicBool>,
+    shared: Arc<Shared>,
     results: mpsc::UnboundedSender<(usize, Result<Fut::Output, TaskError>)>,
 ) where
     I: Iterator,
     F: FnMut(I::Item) -> Fut,
     Fut: Future,
 {
+    let window = &shared.window;
+    // Window permits this worker holds: taken a few at a time, so a refill
+    // of the window does not wake it once per item.
+    let mut credit = 0;
     loop {
-        // Closed when the stream is dropped.
-        let taken = match window.try_acquire() {
-            Ok(permit) => Ok(permit),
-            Err(_) => window.acquire().await,
-        };
-        let Ok(permit) = taken else {
-            return;
-        };
-        permit.forget();
+        if credit == 0 {
+            let free = window.available_permits().clamp(1, CHUNK);
+            let taken = match window.try_acquire_many(u32::try_from(free).unwrap_or(1)) {
+                Ok(permits) => Ok((permits, free)),
+                // Closed when the stream is dropped.
+                Err(_) => window.acquire().await.map(|permit| (permit, 1)),
+            };
+            let Ok((permits, n)) = taken else {
+                return;
+            };
+            permits.forget();
+            credit = n;
+        }
         let next = {
             // A panic in `f` is caught below, so the lock is never poisoned
             // by it; a poisoned lock would still hold a usable iterator.
@@ -341,19 +395,42 @@ async fn work<I, F, Fut>(
             }
         };
         let Some((index, made)) = next else {
-            exhausted.store(true, Ordering::Release);
+            shared.exhausted.store(true, Ordering::Release);
+            window.add_permits(credit);
+            shared.stream.wake();
             return;
         };
+        credit -= 1;
         let result = match made {
-            Ok(fut) => AssertUnwindSafe(fut)
-                .catch_unwind()
-                .await
-                .map_err(TaskError::Panicked),
+            Ok(fut) => run_one(&shared, fut).await.map_err(TaskError::Panicked),
             Err(payload) => Err(TaskError::Panicked(payload)),
         };
         if results.send((index, result)).is_err() {
             return;
         }
         tokio::task::coop::consume_budget().await;
+    }
+}
+
+/// Runs one input's future, counting this worker as stalled while it waits.
+async fn run_one<Fut: Future>(
+    shared: &Shared,
+    fut: Fut,
+) -> Result<Fut::Output, Box<dyn std::any::Any + Send>> {
+    let mut fut = pin!(AssertUnwindSafe(fut).catch_unwind());
+    if let Poll::Ready(out) = poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await {
+        return out;
+    }
+    shared.stalled.fetch_add(1, Ordering::AcqRel);
+    shared.stream.wake();
+    let _stalled = Stalled(&shared.stalled);
+    fut.await
+}
+
+struct Stalled<'a>(&'a AtomicUsize);
+
+impl Drop for Stalled<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
