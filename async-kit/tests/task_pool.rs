@@ -219,6 +219,7 @@ async fn shutdown_drops_every_unfinished_future_and_reports() {
             .all(|r| r.as_ref().unwrap_err().is_shutdown())
     );
     assert!(pool.is_closed());
+    assert_eq!(pool.figures().workers, 0);
     let SpawnError(fut) = pool.spawn(async { 1 }).await.unwrap_err();
     assert_eq!(fut.await, 1);
 }

@@ -46,9 +46,10 @@ use crate::sync::gate::Gate;
 /// A `JoinSet` keeps every finished task until it is joined, re-panics in
 /// `join_all`, and needs a `Semaphore` by hand to bound concurrency. A
 /// `TaskPool` bounds by itself, frees what finishes, never re-panics, shuts
-/// down with a deadline and a report, and costs about half as much per task
-/// as it reuses its workers. Use a `JoinSet` for tasks that are not
-/// `Send` (with `spawn_local`) or to collect every result in one place.
+/// down with a deadline and a report, and costs less per task because it
+/// reuses its workers instead of spawning a task each time (see the `pool`
+/// benchmark). Use a `JoinSet` for tasks that are not `Send` (with
+/// `spawn_local`) or to collect every result in one place.
 ///
 /// # Examples
 ///
@@ -375,6 +376,8 @@ impl TaskPool {
             }
             // Workers exit by themselves once the closed queue is empty.
             while workers.join_next().await.is_some() {}
+            // Aborted workers could not count themselves out.
+            shared.workers.store(0, Ordering::Release);
         }
         shared.report()
     }
