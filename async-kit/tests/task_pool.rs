@@ -377,6 +377,24 @@ async fn aborting_drops_the_future_queued_or_running() {
 }
 
 #[tokio::test]
+async fn a_finished_task_keeps_its_output_when_aborted_late() {
+    let pool = TaskPool::new(1);
+    let handle = pool.spawn(async { 11 }).await.unwrap();
+    pool.join().await;
+    assert!(handle.is_finished());
+    handle.abort();
+    assert_eq!(handle.await.unwrap(), 11);
+    assert_eq!(pool.figures().aborted, 0);
+
+    // A task stopped by the shutdown is finished too, with an error.
+    let stuck = pool.spawn(std::future::pending::<()>()).await.unwrap();
+    assert!(!stuck.is_finished());
+    pool.shutdown(Duration::ZERO).await;
+    assert!(stuck.is_finished());
+    assert!(stuck.await.unwrap_err().is_shutdown());
+}
+
+#[tokio::test]
 async fn dropping_the_last_handle_aborts_every_task() {
     let pool = TaskPool::builder().limit(2).queue_capacity(2).build();
     let drops = Arc::new(AtomicUsize::new(0));

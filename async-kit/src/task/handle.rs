@@ -3,9 +3,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_util::future::AbortHandle;
-use tokio::sync::oneshot;
+use std::sync::Arc;
 
+use super::cell::Cell;
 use super::error::TaskError;
 
 /// An owned permission to await, abort and check one task of a
@@ -16,6 +16,11 @@ use super::error::TaskError;
 /// the task: it still runs, and its output is dropped.
 ///
 /// It is not `Clone`, as a task has one output; it is `Unpin`.
+///
+/// # Panics
+///
+/// Polling it again after it returned its result panics, as for tokio's
+/// `JoinHandle`.
 ///
 /// # Examples
 ///
@@ -31,13 +36,12 @@ use super::error::TaskError;
 /// ```
 #[must_use = "dropping the handle detaches the task"]
 pub struct TaskHandle<T> {
-    result: oneshot::Receiver<Result<T, TaskError>>,
-    abort: AbortHandle,
+    cell: Arc<Cell<T>>,
 }
 
 impl<T> TaskHandle<T> {
-    pub(crate) fn new(result: oneshot::Receiver<Result<T, TaskError>>, abort: AbortHandle) -> Self {
-        TaskHandle { result, abort }
+    pub(crate) fn new(cell: Arc<Cell<T>>) -> Self {
+        TaskHandle { cell }
     }
 
     /// Aborts the task.
@@ -60,7 +64,7 @@ impl<T> TaskHandle<T> {
     /// # }
     /// ```
     pub fn abort(&self) {
-        self.abort.abort();
+        self.cell.abort();
     }
 
     /// Returns `true` once the task has finished: its output or error is
@@ -82,18 +86,16 @@ impl<T> TaskHandle<T> {
     /// ```
     #[must_use]
     pub fn is_finished(&self) -> bool {
-        // The pool always sends a result, even when it drops the task.
-        !self.result.is_empty()
+        // The pool always hands over a result, even when it drops the task.
+        self.cell.is_finished()
     }
 }
 
 impl<T> Future for TaskHandle<T> {
     type Output = Result<T, TaskError>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.result)
-            .poll(cx)
-            .map(|sent| sent.unwrap_or(Err(TaskError::Shutdown)))
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.cell.poll_result(cx)
     }
 }
 
@@ -101,7 +103,7 @@ impl<T> fmt::Debug for TaskHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskHandle")
             .field("finished", &self.is_finished())
-            .field("aborted", &self.abort.is_aborted())
+            .field("aborted", &self.cell.is_aborted())
             .finish()
     }
 }

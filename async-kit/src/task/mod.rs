@@ -3,6 +3,7 @@
 //! the [`Map`] stream of [`TaskPool::map`].
 
 mod builder;
+mod cell;
 mod error;
 mod figures;
 mod handle;

@@ -7,12 +7,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use futures_util::future::{AbortHandle, AbortRegistration, Abortable};
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::builder::Builder;
+use super::cell::{Abortable, Cell};
 use super::error::{SpawnError, SpawnTimeoutError, TaskError, TrySpawnError};
 use super::figures::{Figures, ShutdownReport};
 use super::handle::TaskHandle;
@@ -533,9 +533,8 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (reply, result) = oneshot::channel();
-        let (abort, registration) = AbortHandle::new_pair();
-        let job: Job = Box::pin(run(fut, registration, Reply(Some(reply))));
+        let cell = Cell::new();
+        let job: Job = Box::pin(run(fut, Reply(cell.clone())));
         self.live.fetch_add(1, Ordering::AcqRel);
         match self.queue.push(job) {
             Ok(()) => {
@@ -548,7 +547,7 @@ impl Shared {
                 self.finish(Outcome::Aborted);
             }
         }
-        TaskHandle::new(result, abort)
+        TaskHandle::new(cell)
     }
 
     /// Starts one more worker if fewer than `limit` are alive. Returns
@@ -675,39 +674,27 @@ impl Shared {
     }
 }
 
-/// A task's body as the worker polls it: catches panics, obeys its abort
-/// handle, and always replies to the handle.
-async fn run<F: Future>(
-    fut: F,
-    registration: AbortRegistration,
-    mut reply: Reply<F::Output>,
-) -> Outcome {
-    let ran = Abortable::new(AssertUnwindSafe(fut).catch_unwind(), registration).await;
+/// A task's body as the worker polls it: catches panics, obeys its handle's
+/// abort, and always hands a result to the handle.
+async fn run<F: Future>(fut: F, reply: Reply<F::Output>) -> Outcome {
+    let ran = Abortable::new(AssertUnwindSafe(fut).catch_unwind(), &reply.0).await;
     let (outcome, result) = match ran {
         Ok(Ok(output)) => (Outcome::Completed, Ok(output)),
         Ok(Err(payload)) => (Outcome::Panicked, Err(TaskError::Panicked(payload))),
         Err(_aborted) => (Outcome::Aborted, Err(TaskError::Aborted)),
     };
-    reply.send(result);
+    // The handle may be gone (detached): the result is dropped with the cell.
+    reply.0.finish(result);
     outcome
 }
 
-/// Sends the task's result; if the task is dropped first, tells the handle
-/// that the pool stopped it.
-struct Reply<T>(Option<oneshot::Sender<Result<T, TaskError>>>);
-
-impl<T> Reply<T> {
-    fn send(&mut self, result: Result<T, TaskError>) {
-        if let Some(reply) = self.0.take() {
-            // The handle may be gone (detached): the result is dropped.
-            let _ = reply.send(result);
-        }
-    }
-}
+/// The job's share of the cell; if the job is dropped before it finishes,
+/// tells the handle that the pool stopped it.
+struct Reply<T>(Arc<Cell<T>>);
 
 impl<T> Drop for Reply<T> {
     fn drop(&mut self) {
-        self.send(Err(TaskError::Shutdown));
+        self.0.finish(Err(TaskError::Shutdown));
     }
 }
 
