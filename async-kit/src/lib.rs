@@ -56,6 +56,7 @@
 //! | `async with asyncio.Semaphore(n):` | [`Limiter::run`], [`Limiter::acquire`] |
 //! | a semaphore per host in a dict | [`KeyedLimiter`] |
 //! | an `asyncpool` / `asyncio.gather` over a bounded set of tasks | [`TaskPool::spawn`], [`TaskPool::join`] |
+//! | `asyncio.as_completed` over a bounded pool of workers | [`TaskPool::map`] |
 #![warn(
     missing_docs,
     missing_debug_implementations,
