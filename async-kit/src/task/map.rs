@@ -23,6 +23,9 @@ const WINDOW_PER_WORKER: usize = 16;
 /// Window permits a worker takes at once when they are free.
 const CHUNK: usize = 16;
 
+/// Results sent by a worker in one message: input index and outcome.
+type Batch<T> = Vec<(usize, Result<T, TaskError>)>;
+
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 type Launch = BoxFuture<Result<TaskHandle<()>, SpawnError<BoxFuture<()>>>>;
 
@@ -62,7 +65,9 @@ pub struct Map<T> {
     limit: usize,
     launching: Option<Launch>,
     workers: Vec<TaskHandle<()>>,
-    results: mpsc::UnboundedReceiver<(usize, Result<T, TaskError>)>,
+    results: mpsc::UnboundedReceiver<Batch<T>>,
+    // The batch being yielded.
+    received: std::vec::IntoIter<(usize, Result<T, TaskError>)>,
     shared: Arc<Shared>,
     // Permits to give back to `window`, in batches of half the window (or
     // all of them when the stream waits), so that refills wake each waiting
@@ -103,9 +108,12 @@ impl TaskPool {
     /// [`spawn`](TaskPool::spawn)): one per runtime thread at first, then
     /// one more whenever every worker waits on its input, up to
     /// [`limit`](TaskPool::limit). Each pulls the next input only when it
-    /// is free, calls `f`, and runs the future. A million inputs never
-    /// become a million futures: at most `16 × limit` inputs are taken and
-    /// not yet yielded. The stream stays
+    /// is free, calls `f`, and runs the future; while the futures it runs
+    /// are ready at once, it takes inputs in batches of up to 16 (so quick
+    /// inputs cost less than a `buffer_unordered` in one task), and back to
+    /// one at a time as soon as one waits. A million inputs never become a
+    /// million futures: at most `16 × limit` inputs are taken and not yet
+    /// yielded. The stream stays
     /// lazy: nothing starts before it is first polled, and the workers wait
     /// when results are not consumed.
     ///
@@ -177,6 +185,7 @@ impl TaskPool {
             launching: None,
             workers: Vec::new(),
             results,
+            received: Vec::new().into_iter(),
             shared,
             emitted: 0,
             batch: WINDOW_PER_WORKER * limit / 2,
@@ -297,6 +306,14 @@ impl<T> Stream for Map<T> {
                     return Poll::Ready(Some(result));
                 }
             }
+            if let Some((index, result)) = this.received.next() {
+                if this.ordered {
+                    this.reorder.insert(index, result);
+                    continue;
+                }
+                this.give_back(false);
+                return Poll::Ready(Some(result));
+            }
             let received = match this.results.poll_recv(cx) {
                 Poll::Ready(received) => received,
                 Poll::Pending => {
@@ -309,13 +326,7 @@ impl<T> Stream for Map<T> {
                 }
             };
             match received {
-                Some((index, result)) if this.ordered => {
-                    this.reorder.insert(index, result);
-                }
-                Some((_, result)) => {
-                    this.give_back(false);
-                    return Poll::Ready(Some(result));
-                }
+                Some(batch) => this.received = batch.into_iter(),
                 None => {
                     this.done = true;
                     // Every worker is gone: either the inputs ran out, or the
@@ -327,6 +338,9 @@ impl<T> Stream for Map<T> {
         }
     }
 }
+
+// No field is pinned: the stream only moves whole values in and out.
+impl<T> Unpin for Map<T> {}
 
 impl<T> Drop for Map<T> {
     fn drop(&mut self) {
@@ -348,11 +362,17 @@ impl<T> fmt::Debug for Map<T> {
     }
 }
 
-/// One worker of a map: takes inputs one at a time until none is left.
+/// One worker of a map: takes inputs until none is left.
+///
+/// It takes one input at a time while inputs wait on something; while their
+/// futures are ready at once, it takes them in growing batches (up to
+/// `CHUNK`) under one lock and sends their results in one message, so quick
+/// inputs do not make the workers and the stream fight over a lock and a
+/// channel for each one.
 async fn work<I, F, Fut>(
     source: Arc<Mutex<Source<I, F>>>,
     shared: Arc<Shared>,
-    results: mpsc::UnboundedSender<(usize, Result<Fut::Output, TaskError>)>,
+    results: mpsc::UnboundedSender<Batch<Fut::Output>>,
 ) where
     I: Iterator,
     F: FnMut(I::Item) -> Fut,
@@ -362,6 +382,7 @@ async fn work<I, F, Fut>(
     // Window permits this worker holds: taken a few at a time, so a refill
     // of the window does not wake it once per item.
     let mut credit = 0;
+    let mut batch = 1;
     loop {
         if credit == 0 {
             let free = window.available_permits().clamp(1, CHUNK);
@@ -376,55 +397,64 @@ async fn work<I, F, Fut>(
             permits.forget();
             credit = n;
         }
-        let next = {
+        let mut taken = Vec::with_capacity(batch.min(credit));
+        {
             // A panic in `f` is caught below, so the lock is never poisoned
             // by it; a poisoned lock would still hold a usable iterator.
             let mut source = source.lock().unwrap_or_else(|e| e.into_inner());
             let source = &mut *source;
-            match source.inputs.next() {
-                Some(input) => {
-                    let index = source.next;
-                    source.next += 1;
-                    let f = &mut source.f;
-                    Some((
-                        index,
-                        std::panic::catch_unwind(AssertUnwindSafe(|| f(input))),
-                    ))
-                }
-                None => None,
+            while taken.len() < batch.min(credit) {
+                let Some(input) = source.inputs.next() else {
+                    break;
+                };
+                let index = source.next;
+                source.next += 1;
+                let f = &mut source.f;
+                taken.push((
+                    index,
+                    std::panic::catch_unwind(AssertUnwindSafe(|| f(input))),
+                ));
             }
-        };
-        let Some((index, made)) = next else {
+        }
+        if taken.is_empty() {
             shared.exhausted.store(true, Ordering::Release);
             window.add_permits(credit);
             shared.stream.wake();
             return;
-        };
-        credit -= 1;
-        let result = match made {
-            Ok(fut) => run_one(&shared, fut).await.map_err(TaskError::Panicked),
-            Err(payload) => Err(TaskError::Panicked(payload)),
-        };
-        if results.send((index, result)).is_err() {
+        }
+        credit -= taken.len();
+        let mut done = Vec::with_capacity(taken.len());
+        let mut all_ready = true;
+        for (index, made) in taken {
+            let result = match made {
+                Ok(fut) => {
+                    let mut fut = pin!(AssertUnwindSafe(fut).catch_unwind());
+                    match poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await {
+                        Poll::Ready(out) => out,
+                        Poll::Pending => {
+                            all_ready = false;
+                            // Yield what is done before waiting.
+                            if !done.is_empty() && results.send(std::mem::take(&mut done)).is_err()
+                            {
+                                return;
+                            }
+                            shared.stalled.fetch_add(1, Ordering::AcqRel);
+                            shared.stream.wake();
+                            let _stalled = Stalled(&shared.stalled);
+                            fut.await
+                        }
+                    }
+                }
+                Err(payload) => Err(payload),
+            };
+            done.push((index, result.map_err(TaskError::Panicked)));
+        }
+        if results.send(done).is_err() {
             return;
         }
+        batch = if all_ready { (batch * 2).min(CHUNK) } else { 1 };
         tokio::task::coop::consume_budget().await;
     }
-}
-
-/// Runs one input's future, counting this worker as stalled while it waits.
-async fn run_one<Fut: Future>(
-    shared: &Shared,
-    fut: Fut,
-) -> Result<Fut::Output, Box<dyn std::any::Any + Send>> {
-    let mut fut = pin!(AssertUnwindSafe(fut).catch_unwind());
-    if let Poll::Ready(out) = poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await {
-        return out;
-    }
-    shared.stalled.fetch_add(1, Ordering::AcqRel);
-    shared.stream.wake();
-    let _stalled = Stalled(&shared.stalled);
-    fut.await
 }
 
 struct Stalled<'a>(&'a AtomicUsize);
