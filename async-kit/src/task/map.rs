@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::future::poll_fn;
@@ -76,7 +76,8 @@ pub struct Map<T> {
     batch: usize,
     ordered: bool,
     next: usize,
-    reorder: BTreeMap<usize, Result<T, TaskError>>,
+    // Results waiting for the ones before them, by `index - next`.
+    reorder: VecDeque<Option<Result<T, TaskError>>>,
     done: bool,
 }
 
@@ -191,7 +192,7 @@ impl TaskPool {
             batch: WINDOW_PER_WORKER * limit / 2,
             ordered: false,
             next: 0,
-            reorder: BTreeMap::new(),
+            reorder: VecDeque::new(),
             done: false,
         }
     }
@@ -299,7 +300,8 @@ impl<T> Stream for Map<T> {
         this.launch(cx);
         loop {
             if this.ordered {
-                if let Some(result) = this.reorder.remove(&this.next) {
+                if let Some(result) = this.reorder.front_mut().and_then(Option::take) {
+                    this.reorder.pop_front();
                     this.next += 1;
                     let flush = this.reorder.is_empty();
                     this.give_back(flush);
@@ -308,7 +310,12 @@ impl<T> Stream for Map<T> {
             }
             if let Some((index, result)) = this.received.next() {
                 if this.ordered {
-                    this.reorder.insert(index, result);
+                    // Never below `next`: each index arrives once.
+                    let slot = index - this.next;
+                    if slot >= this.reorder.len() {
+                        this.reorder.resize_with(slot + 1, || None);
+                    }
+                    this.reorder[slot] = Some(result);
                     continue;
                 }
                 this.give_back(false);
