@@ -7,6 +7,8 @@ mod cell;
 mod error;
 mod figures;
 mod handle;
+#[cfg(async_kit_loom)]
+mod loom_shim;
 mod map;
 mod pool;
 mod queue;
