@@ -250,3 +250,56 @@ fn auto_traits() {
     send_fut(limiter.run(async {}));
     send_fut(limiter.acquire_timeout(Duration::ZERO));
 }
+
+/// Resizes race releases on both threads; once everything is back, exactly
+/// `limit` permits exist, whatever the interleaving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_resizes_and_releases_keep_the_count_exact() {
+    let limiter = Limiter::new(4);
+    let max_seen_over = Arc::new(AtomicUsize::new(0));
+    let mut users = Vec::new();
+    for _ in 0..6 {
+        let limiter = limiter.clone();
+        users.push(tokio::spawn(async move {
+            for _ in 0..2_000 {
+                let permit = limiter.acquire().await;
+                tokio::task::yield_now().await;
+                drop(permit);
+            }
+        }));
+    }
+    let resizer = {
+        let limiter = limiter.clone();
+        let over = max_seen_over.clone();
+        tokio::spawn(async move {
+            for i in 0..2_000_usize {
+                limiter.set_limit(1 + (i * 7) % 6);
+                // In use may exceed the limit only while a shrink is owed.
+                over.fetch_max(limiter.in_use().saturating_sub(6), Ordering::SeqCst);
+                tokio::task::yield_now().await;
+            }
+            limiter.set_limit(4);
+        })
+    };
+    let all = async {
+        resizer.await.unwrap();
+        for u in users {
+            u.await.unwrap();
+        }
+    };
+    // A watchdog, not a wait: this takes well under a second.
+    tokio::time::timeout(Duration::from_secs(60), all)
+        .await
+        .expect("a waiter was never served");
+    assert_eq!(max_seen_over.load(Ordering::SeqCst), 0);
+    assert_eq!((limiter.limit(), limiter.in_use()), (4, 0));
+    let mut permits = Vec::new();
+    while let Ok(p) = limiter.try_acquire() {
+        permits.push(p);
+    }
+    assert_eq!(
+        permits.len(),
+        4,
+        "exactly the limit, no permit lost or made"
+    );
+}
