@@ -120,11 +120,13 @@ impl Db {
     }
 }
 
-/// Runs blocking I/O off the async workers.
+/// Runs SQLite's blocking calls on tokio's blocking pool through
+/// `offload_blocking`, so they never stall the async workers, and a panic in
+/// one comes back as an error instead of unwinding through the caller.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> io::Result<T> + Send + 'static,
 ) -> io::Result<T> {
-    tokio::task::spawn_blocking(f)
+    async_kit::offload_blocking(f)
         .await
         .map_err(io::Error::other)?
 }

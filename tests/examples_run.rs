@@ -117,3 +117,140 @@ fn flags_are_checked_and_help_exits_0() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("error:"));
     }
 }
+
+#[test]
+fn runtimes_runs_the_program_on_both_schedulers() {
+    let (out, text) = run(&mut example("runtimes"));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (ct, mt) = text
+        .split_once("== multi-thread runtime")
+        .expect("both runs are printed");
+    assert!(ct.contains("== current-thread runtime"), "{text}");
+    for run in [ct, mt] {
+        assert!(run.contains("5 of 5 fetches answered"), "{text}");
+    }
+    // One thread polls everything on the current-thread runtime, so nothing
+    // ticks while a task blocks it.
+    assert!(ct.contains("100 tasks ran on 1 thread(s)"), "{text}");
+    assert!(ct.contains("the ticker ticked 0 time(s)"), "{text}");
+}
+
+#[test]
+fn fetch_callbacks_runs_callbacks_and_cancels_what_the_budget_misses() {
+    let (out, text) = run(example("fetch_callbacks").args(["-n", "6", "--delay", "40..400"]));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("all 6 back after"), "{text}");
+    // Every one of the six tasks reports its end through a callback, either
+    // answered within the budget or cancelled after it.
+    let ends = text
+        .lines()
+        .filter(|l| l.contains("task #") && l.contains("callback:"))
+        .count();
+    assert_eq!(ends, 6, "{text}");
+    let cancelled = text.matches("callback: cancelled").count();
+    assert!(
+        text.contains(&format!("cancelled {cancelled} late task(s)")),
+        "{text}"
+    );
+}
+
+#[test]
+fn timers_run_in_deadline_order_and_cancelled_ones_never_run() {
+    let (out, text) = run(example("timers").args(["--unit", "100ms"]));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("never printed"), "{text}");
+    assert!(
+        text.contains("cancel() of the 2-unit timer: true"),
+        "{text}"
+    );
+    assert!(
+        text.contains("cancelled the second from another thread: true"),
+        "{text}"
+    );
+    let at = |what: &str| {
+        text.find(what)
+            .unwrap_or_else(|| panic!("missing {what:?} in:\n{text}"))
+    };
+    // One driver runs these, in deadline order, same-instant ones in the
+    // order they were scheduled.
+    let order = [
+        "call_soon",
+        "call_at(1), scheduled first",
+        "call_at(1), scheduled second",
+        "first at 2",
+        "call_later(3 units)",
+        "moved from 1 to 4",
+    ];
+    for pair in order.windows(2) {
+        assert!(at(pair[0]) < at(pair[1]), "{pair:?} out of order:\n{text}");
+    }
+    assert_eq!(
+        text.matches("call_every(1 unit): tick").count(),
+        3,
+        "{text}"
+    );
+}
+
+#[test]
+fn fetch_queue_workers_handle_every_url_before_join_returns() {
+    let (out, text) = run(&mut example("fetch_queue"));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("20 fetched, 0 failed"), "{text}");
+    let per_worker: usize = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("worker "))
+        .filter_map(|l| l.split_once(": ")?.1.strip_suffix(" fetches"))
+        .map(|n| n.parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(per_worker, 20, "{text}");
+}
+
+#[test]
+fn cpu_offload_starves_the_ticker_inline_and_not_offloaded() {
+    let (out, text) = run(&mut example("cpu_offload"));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // On one thread, nothing else runs while the job runs inline; the
+    // detector names the culprit.
+    assert!(text.contains("ticks during the job: inline 0"), "{text}");
+    assert!(text.contains("poll 1 of `inline burn` took"), "{text}");
+    assert!(text.contains("16 results"), "{text}");
+}
+
+#[test]
+fn dynamic_tasks_gets_an_end_for_every_request_a_thread_submits() {
+    let (out, text) = run(&mut example("dynamic_tasks"));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let submitted = text.matches("from a plain thread").count();
+    let ended = text
+        .lines()
+        .filter(|l| {
+            l.starts_with("request ") && (l.contains("answered") || l.contains("cancelled"))
+        })
+        .count();
+    assert!(submitted > 0, "{text}");
+    assert_eq!(submitted, ended, "{text}");
+}

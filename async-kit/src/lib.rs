@@ -9,6 +9,28 @@
 //!   [`deadline`] / [`remaining`] tell any code how much time it has left.
 //! - [`time`]: the functions behind the attribute, [`time::timeout`] and
 //!   [`time::timeout_at`].
+//! - [`future`] and [`task`]'s callbacks and groups: [`CompletionExt`]
+//!   (`on_complete`, `on_cancel`, `on_done`) for any future, task handles
+//!   that take done callbacks after spawning ([`task::spawn`],
+//!   [`task::JoinHandleExt`]), and [`task::wait`], [`task::as_completed`],
+//!   [`task::gather`], [`task::try_gather`] for groups of tasks.
+//! - [timers](time::call_later): asyncio's [`call_soon`](time::call_soon),
+//!   [`call_later`](time::call_later) and [`call_at`](time::call_at), each
+//!   returning a [`TimerHandle`] that cancels or moves the callback from any
+//!   thread; [`time::call_every`]; and a [`Scheduler`] that cancels all its
+//!   timers when dropped.
+//! - [`queue`]: producer/consumer queues with asyncio's `task_done` /
+//!   `join`: [`Queue`], [`PriorityQueue`] and [`LifoQueue`], bounded or
+//!   not, with Python 3.13's shutdown.
+//! - [`offload`](mod@offload): CPU-bound closures on a [`CpuPool`] of rayon
+//!   threads ([`offload()`], [`offload_with`] with a cancel flag,
+//!   [`par_map`]), blocking I/O on tokio's blocking pool
+//!   ([`offload_blocking`]); panics come back as errors.
+//! - [`bridge`]: a [`BackgroundRuntime`] on threads of its own, to which
+//!   plain threads submit futures and wait for them (with a timeout), or
+//!   cancel them; shut down with a deadline and a report.
+//! - [`debug`](mod@debug): [`fut.warn_slow_polls(threshold)`](debug::WarnSlowExt)
+//!   names the future whose poll blocked its worker, and for how long.
 //! - [`sync`] and [`task`]: concurrency control. [`Limiter`] (a resizable
 //!   fair semaphore, `fut.limited(&limiter)`), [`KeyedLimiter`] (a limit per
 //!   key), and [`TaskPool`] (a bounded pool of tasks with backpressure,
@@ -37,13 +59,17 @@
 //! # Feature flags
 //!
 //! - `macros` (default): the [`#[timeout]`](timeout) attribute.
+//! - `rayon` (default): the CPU pools of [`offload`](mod@offload).
+//! - `tracing`: slow polls are also reported with `tracing::warn!`.
 //! - `full`: every optional part.
 //!
 //! # Cancel safety
 //!
 //! Every async method documents what dropping its future loses, in tokio's
 //! words. A timeout drops the future it bounds when the deadline passes, so
-//! it is as cancel safe as that future.
+//! it is as cancel safe as that future. A queue's gets are cancel safe (a
+//! cancelled get loses no item and passes its wake-up on); a cancelled put
+//! drops its item, so [`Queue::reserve`] a slot first where that matters.
 //!
 //! # asyncio → async-kit
 //!
@@ -53,6 +79,25 @@
 //! | `asyncio.wait_for(aw, timeout)` | [`time::timeout`] |
 //! | `asyncio.timeout_at(when)` | [`time::timeout_at`] |
 //! | `asyncio.Timeout.when()` | [`deadline`], [`remaining`] |
+//! | `fut.add_done_callback(cb)` on a coroutine | [`CompletionExt::on_done`], [`on_complete`](CompletionExt::on_complete), [`on_cancel`](CompletionExt::on_cancel) |
+//! | `task.add_done_callback(cb)`, `remove_done_callback` | [`task::spawn`] / [`task::JoinHandleExt::with_callbacks`], then [`task::CallbackHandle::add_done_callback`] |
+//! | `asyncio.wait(tasks, timeout, return_when)` | [`task::wait`] with [`task::ReturnWhen`] |
+//! | `asyncio.as_completed(tasks, timeout)` | [`task::as_completed`] |
+//! | `asyncio.gather(*aws)` | [`task::gather`], [`task::try_gather`] (fail-fast) |
+//! | `loop.call_soon(cb)` / `loop.call_later(delay, cb)` / `loop.call_at(when, cb)` | [`time::call_soon`] / [`time::call_later`] / [`time::call_at`] |
+//! | `TimerHandle.cancel()`, `.cancelled()`, `.when()` | [`TimerHandle::cancel`], [`TimerHandle::is_cancelled`], [`TimerHandle::when`] |
+//! | `loop.call_later(delay, asyncio.create_task, coro)` | [`time::spawn_later`] |
+//! | `asyncio.Queue(maxsize)` | [`Queue::bounded`], [`Queue::unbounded`] |
+//! | `asyncio.PriorityQueue`, `asyncio.LifoQueue` | [`PriorityQueue`], [`LifoQueue`] |
+//! | `queue.put(x)`, `queue.put_nowait(x)` | [`Queue::put`], [`Queue::try_put`] |
+//! | `queue.get()`, `queue.get_nowait()` | [`Queue::get`], [`Queue::try_get`] |
+//! | `queue.task_done()`, `queue.join()` | [`Queue::task_done`], [`Queue::join`] |
+//! | `queue.shutdown(immediate=False / True)` | [`Queue::shutdown`], [`Queue::shutdown_immediate`] |
+//! | `loop.run_in_executor(ProcessPoolExecutor(), f)` | [`offload(f)`](offload()), [`CpuPool::offload`] |
+//! | `loop.run_in_executor(None, f)` (blocking I/O) | [`offload_blocking(f)`](offload_blocking) |
+//! | `executor.map(f, items)` | [`par_map(items, f)`](par_map) |
+//! | `asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)` | [`BackgroundRuntime::submit`], [`Submission::wait_timeout`](bridge::Submission::wait_timeout) |
+//! | debug mode's `Executing <Task …> took 0.2 seconds` | [`fut.warn_slow_polls(d)`](debug::WarnSlowExt::warn_slow_polls) |
 //! | `async with asyncio.Semaphore(n):` | [`Limiter::run`], [`Limiter::acquire`] |
 //! | a semaphore per host in a dict | [`KeyedLimiter`] |
 //! | an `asyncpool` / `asyncio.gather` over a bounded set of tasks | [`TaskPool::spawn`], [`TaskPool::join`] |
@@ -67,13 +112,24 @@
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod bridge;
+pub mod debug;
+pub mod future;
+pub mod offload;
+pub mod queue;
 pub mod sync;
 pub mod task;
 pub mod time;
 
+pub use bridge::BackgroundRuntime;
+pub use future::CompletionExt;
+#[cfg(feature = "rayon")]
+pub use offload::{CpuPool, offload, offload_with, par_map};
+pub use offload::{OffloadError, offload_blocking};
+pub use queue::{LifoQueue, PriorityQueue, Queue};
 pub use sync::{KeyedLimiter, LimitExt, Limiter};
 pub use task::{TaskHandle, TaskPool};
-pub use time::{Elapsed, deadline, remaining};
+pub use time::{Elapsed, Scheduler, TimerHandle, deadline, remaining};
 
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
@@ -83,3 +139,8 @@ pub use async_kit_macros::timeout;
 
 #[doc(hidden)]
 pub mod __private;
+
+// The README's examples run as doctests, so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
