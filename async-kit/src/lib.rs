@@ -31,6 +31,10 @@
 //!   cancel them; shut down with a deadline and a report.
 //! - [`debug`](mod@debug): [`fut.warn_slow_polls(threshold)`](debug::WarnSlowExt)
 //!   names the future whose poll blocked its worker, and for how long.
+//! - [`sync`] and [`task`]: concurrency control. [`Limiter`] (a resizable
+//!   fair semaphore, `fut.limited(&limiter)`), [`KeyedLimiter`] (a limit per
+//!   key), and [`TaskPool`] (a bounded pool of tasks with backpressure,
+//!   panic isolation, figures, `map` and a graceful shutdown).
 //!
 //! # Example
 //!
@@ -94,6 +98,10 @@
 //! | `executor.map(f, items)` | [`par_map(items, f)`](par_map) |
 //! | `asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)` | [`BackgroundRuntime::submit`], [`Submission::wait_timeout`](bridge::Submission::wait_timeout) |
 //! | debug mode's `Executing <Task …> took 0.2 seconds` | [`fut.warn_slow_polls(d)`](debug::WarnSlowExt::warn_slow_polls) |
+//! | `async with asyncio.Semaphore(n):` | [`Limiter::run`], [`Limiter::acquire`] |
+//! | a semaphore per host in a dict | [`KeyedLimiter`] |
+//! | an `asyncpool` / `asyncio.gather` over a bounded set of tasks | [`TaskPool::spawn`], [`TaskPool::join`] |
+//! | `asyncio.as_completed` over a bounded pool of workers | [`TaskPool::map`] |
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -109,6 +117,7 @@ pub mod debug;
 pub mod future;
 pub mod offload;
 pub mod queue;
+pub mod sync;
 pub mod task;
 pub mod time;
 
@@ -118,6 +127,8 @@ pub use future::CompletionExt;
 pub use offload::{CpuPool, offload, offload_with, par_map};
 pub use offload::{OffloadError, offload_blocking};
 pub use queue::{LifoQueue, PriorityQueue, Queue};
+pub use sync::{KeyedLimiter, LimitExt, Limiter};
+pub use task::{TaskHandle, TaskPool};
 pub use time::{Elapsed, Scheduler, TimerHandle, deadline, remaining};
 
 #[cfg(feature = "macros")]

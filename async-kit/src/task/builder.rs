@@ -1,0 +1,118 @@
+use std::fmt;
+use std::num::NonZeroUsize;
+
+use super::pool::TaskPool;
+
+/// Configures a [`TaskPool`]: its name, limit and queue capacity.
+///
+/// # Examples
+///
+/// ```
+/// use async_kit::task::TaskPool;
+///
+/// let pool = TaskPool::builder()
+///     .name("crawler")
+///     .limit(16)
+///     .queue_capacity(100)
+///     .build();
+/// assert_eq!(pool.name(), Some("crawler"));
+/// assert_eq!(pool.limit(), 16);
+/// assert_eq!(pool.queue_capacity(), 100);
+/// ```
+#[derive(Clone)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct Builder {
+    name: Option<String>,
+    limit: Option<usize>,
+    queue_capacity: usize,
+}
+
+impl Builder {
+    pub(crate) fn new() -> Self {
+        Builder {
+            name: None,
+            limit: None,
+            queue_capacity: 0,
+        }
+    }
+
+    /// Names the pool (shown by `Debug` and [`TaskPool::name`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = async_kit::task::TaskPool::builder().name("io").build();
+    /// assert_eq!(pool.name(), Some("io"));
+    /// ```
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets how many tasks run at once. The default is the machine's
+    /// available parallelism ([`std::thread::available_parallelism`], or 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = async_kit::task::TaskPool::builder().limit(3).build();
+    /// assert_eq!(pool.limit(), 3);
+    /// ```
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Lets up to `capacity` tasks wait in a queue when `limit` tasks run,
+    /// so [`TaskPool::spawn`] returns at once for them. The default is 0:
+    /// a spawn waits until a running task finishes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_kit::task::TaskPool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let pool = TaskPool::builder().limit(1).queue_capacity(1).build();
+    /// let _running = pool.try_spawn(std::future::pending::<()>()).unwrap();
+    /// let _queued = pool.try_spawn(async {}).unwrap();
+    /// assert!(pool.try_spawn(async {}).is_err());
+    /// # }
+    /// ```
+    pub fn queue_capacity(mut self, capacity: usize) -> Self {
+        self.queue_capacity = capacity;
+        self
+    }
+
+    /// Creates the pool. No task is spawned until work arrives.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `limit + queue_capacity` exceeds tokio's
+    /// `Semaphore::MAX_PERMITS` (`usize::MAX >> 3`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = async_kit::task::TaskPool::builder().build();
+    /// assert!(pool.limit() >= 1);
+    /// ```
+    #[track_caller]
+    pub fn build(self) -> TaskPool {
+        let limit = self
+            .limit
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get));
+        TaskPool::from_parts(self.name, limit, self.queue_capacity)
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("name", &self.name)
+            .field("limit", &self.limit)
+            .field("queue_capacity", &self.queue_capacity)
+            .finish()
+    }
+}

@@ -1,0 +1,755 @@
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::builder::Builder;
+use super::cell::{Abortable, Cell};
+use super::error::{SpawnError, SpawnTimeoutError, TaskError, TrySpawnError};
+use super::figures::{Figures, ShutdownReport};
+use super::handle::TaskHandle;
+use super::queue::Queue;
+use crate::sync::gate::Gate;
+
+/// A bounded pool of tasks: never more than `limit` run at once.
+///
+/// Tasks run on the tokio runtime the pool is used from, in parallel across
+/// its worker threads. The pool starts long-lived worker tasks lazily, up to
+/// the limit, that pull tasks from a queue, so a task costs no
+/// `tokio::spawn`. [`spawn`](TaskPool::spawn) waits for a free slot
+/// (backpressure); [`try_spawn`](TaskPool::try_spawn) never waits and hands
+/// the future back when the pool is full. With a
+/// [queue capacity](Builder::queue_capacity), submissions beyond the limit
+/// wait in a bounded queue instead.
+///
+/// A panicking task is caught and reported through its [`TaskHandle`] and
+/// the [`figures`](TaskPool::figures); the pool and the other tasks go on,
+/// and no pool method ever re-panics. Finished tasks are freed as they
+/// finish: a pool whose results are never collected does not grow.
+///
+/// `TaskPool` is a handle: clones share the same pool. Dropping the last
+/// handle **aborts** every task, queued or running, as dropping a `JoinSet`
+/// does; running tasks are dropped by the runtime at their next `.await`
+/// point. Call [`join`](TaskPool::join) or [`shutdown`](TaskPool::shutdown)
+/// first to let them finish.
+///
+/// # Comparison to `JoinSet` + `Semaphore`
+///
+/// A `JoinSet` keeps every finished task until it is joined, re-panics in
+/// `join_all`, and needs a `Semaphore` by hand to bound concurrency. A
+/// `TaskPool` bounds by itself, frees what finishes, never re-panics, shuts
+/// down with a deadline and a report, and costs less per task because it
+/// reuses its workers instead of spawning a task each time (see the `pool`
+/// benchmark). Use a `JoinSet` for tasks that are not `Send` (with
+/// `spawn_local`) or to collect every result in one place.
+///
+/// # Examples
+///
+/// ```
+/// use async_kit::task::TaskPool;
+///
+/// # #[tokio::main]
+/// # async fn main() {
+/// let pool = TaskPool::new(4);
+/// let mut handles = Vec::new();
+/// for i in 0..10_u64 {
+///     handles.push(pool.spawn(async move { i * i }).await.unwrap());
+/// }
+/// let mut sum = 0;
+/// for handle in handles {
+///     sum += handle.await.unwrap();
+/// }
+/// assert_eq!(sum, 285);
+/// assert!(pool.figures().peak_running <= 4);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct TaskPool {
+    owner: Arc<Owner>,
+}
+
+/// The users' side of the pool; when the last `TaskPool` drops it, the pool
+/// aborts. Workers hold `Shared` only, so they never keep it alive.
+struct Owner {
+    shared: Arc<Shared>,
+}
+
+type Job = Pin<Box<dyn Future<Output = Outcome> + Send>>;
+
+#[derive(Clone, Copy)]
+enum Outcome {
+    Completed,
+    Panicked,
+    Aborted,
+}
+
+struct Shared {
+    name: Option<String>,
+    queue_capacity: usize,
+    // Slots for tasks accepted and not finished: `limit + queue_capacity`.
+    slots: Gate,
+    limit: AtomicUsize,
+    workers: AtomicUsize,
+    // `None` once the pool is closed; no worker starts after that.
+    worker_set: Mutex<Option<JoinSet<()>>>,
+    queue: Queue<Job>,
+    // Accepted and not finished; `idle` is notified when it drops to zero.
+    live: AtomicUsize,
+    idle: Notify,
+    running: AtomicUsize,
+    peak_running: AtomicUsize,
+    completed: AtomicU64,
+    panicked: AtomicU64,
+    aborted: AtomicU64,
+}
+
+impl TaskPool {
+    /// Creates a pool that runs at most `limit` tasks at once, with no
+    /// queue (see [`builder`](TaskPool::builder) for the options).
+    ///
+    /// No task is spawned until work arrives, so this may be called outside
+    /// of a runtime. A limit of zero is allowed: nothing runs until
+    /// [`set_limit`](TaskPool::set_limit) raises it.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `limit` exceeds tokio's `Semaphore::MAX_PERMITS`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = async_kit::task::TaskPool::new(8);
+    /// assert_eq!(pool.limit(), 8);
+    /// ```
+    #[must_use]
+    #[track_caller]
+    pub fn new(limit: usize) -> Self {
+        Self::from_parts(None, limit, 0)
+    }
+
+    /// Returns a builder to set the pool's name, limit and queue capacity.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = async_kit::task::TaskPool::builder().limit(2).build();
+    /// assert_eq!(pool.limit(), 2);
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    #[track_caller]
+    pub(crate) fn from_parts(name: Option<String>, limit: usize, queue_capacity: usize) -> Self {
+        let slots = limit
+            .checked_add(queue_capacity)
+            .expect("limit + queue capacity overflows usize");
+        TaskPool {
+            owner: Arc::new(Owner {
+                shared: Arc::new(Shared {
+                    name,
+                    queue_capacity,
+                    slots: Gate::new(slots),
+                    limit: AtomicUsize::new(limit),
+                    workers: AtomicUsize::new(0),
+                    worker_set: Mutex::new(Some(JoinSet::new())),
+                    queue: Queue::new(),
+                    live: AtomicUsize::new(0),
+                    idle: Notify::new(),
+                    running: AtomicUsize::new(0),
+                    peak_running: AtomicUsize::new(0),
+                    completed: AtomicU64::new(0),
+                    panicked: AtomicU64::new(0),
+                    aborted: AtomicU64::new(0),
+                }),
+            }),
+        }
+    }
+
+    fn shared(&self) -> &Arc<Shared> {
+        &self.owner.shared
+    }
+
+    /// Waits for a free slot, then submits `fut` and returns its handle.
+    ///
+    /// A slot is free when fewer than `limit + queue_capacity` tasks are
+    /// accepted and unfinished. Waiting callers are served in FIFO order.
+    /// After [`shutdown`](TaskPool::shutdown) it fails with a
+    /// [`SpawnError`] that hands `fut` back.
+    ///
+    /// # Panics
+    ///
+    /// Panics if called outside of a tokio runtime when the pool has to
+    /// start a worker.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method uses a queue to fairly distribute slots in the order
+    /// they were requested. Cancelling a call to `spawn` makes you lose your
+    /// place in the queue, and drops `fut` without ever polling it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_kit::task::TaskPool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let pool = TaskPool::new(1);
+    /// let handle = pool.spawn(async { "done" }).await.unwrap();
+    /// assert_eq!(handle.await.unwrap(), "done");
+    /// # }
+    /// ```
+    pub async fn spawn<F>(&self, fut: F) -> Result<TaskHandle<F::Output>, SpawnError<F>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self.shared().slots.acquire().await {
+            Ok(()) => Ok(self.shared().submit(fut)),
+            Err(_) => Err(SpawnError(fut)),
+        }
+    }
+
+    /// Submits `fut` if a slot is free now, without waiting.
+    ///
+    /// When the pool is full or shut down, the error hands `fut` back,
+    /// never polled. It never overtakes a caller waiting in
+    /// [`spawn`](TaskPool::spawn).
+    ///
+    /// # Panics
+    ///
+    /// Panics if called outside of a tokio runtime when the pool has to
+    /// start a worker.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_kit::task::{TaskPool, TrySpawnError};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let pool = TaskPool::new(1);
+    /// let _busy = pool.try_spawn(std::future::pending::<()>()).unwrap();
+    /// let Err(TrySpawnError::Full(fut)) = pool.try_spawn(async { 3 }) else {
+    ///     panic!("the pool is full")
+    /// };
+    /// assert_eq!(fut.await, 3);
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn try_spawn<F>(&self, fut: F) -> Result<TaskHandle<F::Output>, TrySpawnError<F>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self.shared().slots.try_acquire() {
+            Ok(()) => Ok(self.shared().submit(fut)),
+            Err(tokio::sync::TryAcquireError::NoPermits) => Err(TrySpawnError::Full(fut)),
+            Err(tokio::sync::TryAcquireError::Closed) => Err(TrySpawnError::Closed(fut)),
+        }
+    }
+
+    /// Waits at most `duration` for a free slot, then submits `fut`.
+    ///
+    /// On timeout or shutdown the error hands `fut` back, never polled.
+    ///
+    /// # Panics
+    ///
+    /// Panics if called outside of a tokio runtime with the time driver.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method uses a queue to fairly distribute slots in the order
+    /// they were requested. Cancelling it makes you lose your place in the
+    /// queue, and drops `fut` without ever polling it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_kit::task::TaskPool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let pool = TaskPool::new(1);
+    /// let handle = pool.spawn_timeout(Duration::from_secs(1), async { 1 }).await.unwrap();
+    /// assert_eq!(handle.await.unwrap(), 1);
+    /// # }
+    /// ```
+    pub async fn spawn_timeout<F>(
+        &self,
+        duration: Duration,
+        fut: F,
+    ) -> Result<TaskHandle<F::Output>, SpawnTimeoutError<F>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match tokio::time::timeout(duration, self.shared().slots.acquire()).await {
+            Ok(Ok(())) => Ok(self.shared().submit(fut)),
+            Ok(Err(_)) => Err(SpawnTimeoutError::Closed(fut)),
+            Err(_) => Err(SpawnTimeoutError::Elapsed(fut)),
+        }
+    }
+
+    /// Waits until no task is queued or running.
+    ///
+    /// Everything submitted before the call is waited for; tasks submitted
+    /// while it waits are waited for too. Panics and aborts of tasks do not
+    /// make it fail: their handles and the figures report them.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe: it only watches the pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_kit::task::TaskPool;
+    ///
+    /// # #[tokio::main]
+    /// # async fn main() {
+    /// let pool = TaskPool::new(2);
+    /// for _ in 0..5 {
+    ///     drop(pool.spawn(async { tokio::task::yield_now().await }).await.unwrap());
+    /// }
+    /// pool.join().await;
+    /// assert_eq!(pool.figures().completed, 5);
+    /// # }
+    /// ```
+    pub async fn join(&self) {
+        self.shared().wait_idle().await;
+    }
+
+    /// Stops intake, lets the tasks already accepted finish until `grace`
+    /// has passed, aborts the rest, and reports how every task ended.
+    ///
+    /// At once: waiting and new submissions fail and hand their future back.
+    /// Tasks already accepted, running or queued, go on until the deadline;
+    /// those not finished then are dropped, counted as aborted, and their
+    /// handles give [`TaskError::Shutdown`]. It returns as soon as every
+    /// task has finished or been dropped. Calling it again, or on a clone,
+    /// waits for the tasks still running and reports again.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancelling it leaves the pool shut down; tasks still running go on
+    /// until they finish or the last handle is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_kit::task::TaskPool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let pool = TaskPool::new(2);
+    /// let quick = pool.spawn(tokio::time::sleep(Duration::from_millis(10))).await.unwrap();
+    /// let slow = pool.spawn(tokio::time::sleep(Duration::from_secs(60))).await.unwrap();
+    /// let report = pool.shutdown(Duration::from_secs(1)).await;
+    /// assert_eq!((report.completed, report.aborted), (1, 1));
+    /// assert!(quick.await.is_ok());
+    /// assert!(slow.await.unwrap_err().is_shutdown());
+    /// # }
+    /// ```
+    pub async fn shutdown(&self, grace: Duration) -> ShutdownReport {
+        let shared = self.shared();
+        let deadline = Instant::now() + grace;
+        let workers = shared.close();
+        let finished = tokio::time::timeout_at(deadline, shared.wait_idle())
+            .await
+            .is_ok();
+        if let Some(mut workers) = workers {
+            if !finished {
+                workers.abort_all();
+                shared.drop_queued();
+            }
+            // Workers exit by themselves once the closed queue is empty.
+            while workers.join_next().await.is_some() {}
+            // Aborted workers could not count themselves out.
+            shared.workers.store(0, Ordering::Release);
+        }
+        shared.report()
+    }
+
+    /// Returns `true` once [`shutdown`](TaskPool::shutdown) has been called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let pool = async_kit::task::TaskPool::new(1);
+    /// assert!(!pool.is_closed());
+    /// pool.shutdown(Duration::ZERO).await;
+    /// assert!(pool.is_closed());
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.shared().queue.is_closed()
+    }
+
+    /// Changes how many tasks run at once.
+    ///
+    /// Growing starts workers for queued tasks and wakes waiting spawns at
+    /// once. Shrinking never cancels running tasks: workers beyond the new
+    /// limit stop as their tasks finish, so
+    /// [`running`](Figures::running) may stay above the new limit until
+    /// then. The queue capacity stays as built.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `limit + queue_capacity` exceeds tokio's
+    /// `Semaphore::MAX_PERMITS`, or if it has to start a worker outside of a
+    /// tokio runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_kit::task::TaskPool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let pool = TaskPool::new(0);
+    /// let handle = pool.spawn_timeout(std::time::Duration::from_secs(1), async { 5 });
+    /// # let handle = async { pool.set_limit(1); handle.await }.await;
+    /// assert_eq!(handle.unwrap().await.unwrap(), 5);
+    /// assert_eq!(pool.limit(), 1);
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn set_limit(&self, limit: usize) {
+        let shared = self.shared();
+        let slots = limit
+            .checked_add(shared.queue_capacity)
+            .expect("limit + queue capacity overflows usize");
+        shared.limit.store(limit, Ordering::Release);
+        shared.slots.set_limit(slots);
+        for _ in 0..shared.queue.len() {
+            if !shared.start_worker_if_below_limit() {
+                break;
+            }
+        }
+    }
+
+    /// Returns how many tasks may run at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(async_kit::task::TaskPool::new(5).limit(), 5);
+    /// ```
+    #[must_use]
+    pub fn limit(&self) -> usize {
+        self.shared().limit.load(Ordering::Acquire)
+    }
+
+    /// Returns how many tasks may wait in the queue beyond the limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(async_kit::task::TaskPool::new(5).queue_capacity(), 0);
+    /// ```
+    #[must_use]
+    pub fn queue_capacity(&self) -> usize {
+        self.shared().queue_capacity
+    }
+
+    /// Returns the pool's name, if it was given one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(async_kit::task::TaskPool::new(5).name(), None);
+    /// ```
+    #[must_use]
+    pub fn name(&self) -> Option<&str> {
+        self.shared().name.as_deref()
+    }
+
+    /// Returns the live figures: running, queued, completed, panicked,
+    /// aborted, peak running, and workers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_kit::task::TaskPool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let pool = TaskPool::new(3);
+    /// let _h = pool.spawn(std::future::pending::<()>()).await.unwrap();
+    /// assert_eq!(pool.figures().queued, 1);
+    /// tokio::task::yield_now().await;
+    /// assert_eq!(pool.figures().running, 1);
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn figures(&self) -> Figures {
+        self.shared().figures()
+    }
+}
+
+impl fmt::Debug for TaskPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shared = self.shared();
+        f.debug_struct("TaskPool")
+            .field("name", &shared.name)
+            .field("limit", &self.limit())
+            .field("queue_capacity", &shared.queue_capacity)
+            .field("figures", &shared.figures())
+            .finish()
+    }
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        // Dropping the `JoinSet` aborts every worker, and with it the task
+        // it runs.
+        let workers = self.shared.close();
+        self.shared.drop_queued();
+        drop(workers);
+    }
+}
+
+impl Shared {
+    #[track_caller]
+    fn submit<F>(self: &Arc<Self>, fut: F) -> TaskHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let cell = Cell::new();
+        let job: Job = Box::pin(run(fut, Reply(cell.clone())));
+        self.live.fetch_add(1, Ordering::AcqRel);
+        match self.queue.push(job) {
+            Ok(()) => {
+                self.start_worker_if_below_limit();
+            }
+            // Closed by a shutdown since the slot was taken: the job is
+            // dropped unpolled and its handle says so.
+            Err(job) => {
+                drop(job);
+                self.finish(Outcome::Aborted);
+            }
+        }
+        TaskHandle::new(cell)
+    }
+
+    /// Starts one more worker if fewer than `limit` are alive. Returns
+    /// `false` when the pool already has enough (or is closed).
+    #[track_caller]
+    fn start_worker_if_below_limit(self: &Arc<Self>) -> bool {
+        let limit = self.limit.load(Ordering::Acquire);
+        let mut workers = self.workers.load(Ordering::Acquire);
+        loop {
+            if workers >= limit {
+                return false;
+            }
+            match self.workers.compare_exchange_weak(
+                workers,
+                workers + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(actual) => workers = actual,
+            }
+        }
+        let mut set = self.lock_workers();
+        match set.as_mut() {
+            Some(set) => {
+                // Reap workers that retired, so the set stays within the limit.
+                while set.try_join_next().is_some() {}
+                set.spawn(work(self.clone()));
+                true
+            }
+            None => {
+                self.workers.fetch_sub(1, Ordering::AcqRel);
+                false
+            }
+        }
+    }
+
+    fn lock_workers(&self) -> MutexGuard<'_, Option<JoinSet<()>>> {
+        // Nothing panics while holding it; a poisoned lock is still sound.
+        self.worker_set.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Retires the calling worker if there are more workers than the limit.
+    fn retire_if_over_limit(&self) -> bool {
+        let mut workers = self.workers.load(Ordering::Acquire);
+        loop {
+            if workers <= self.limit.load(Ordering::Acquire) {
+                return false;
+            }
+            match self.workers.compare_exchange_weak(
+                workers,
+                workers - 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => workers = actual,
+            }
+        }
+    }
+
+    /// Closes intake; returns the workers, the first time only. Workers
+    /// still drain the queue, then exit.
+    fn close(&self) -> Option<JoinSet<()>> {
+        self.slots.close();
+        self.queue.close();
+        self.lock_workers().take()
+    }
+
+    /// Drops the jobs that wait in the queue.
+    fn drop_queued(&self) {
+        while let Some(job) = self.queue.try_pop() {
+            drop(job);
+            self.finish(Outcome::Aborted);
+        }
+    }
+
+    /// Accounts for one job that ended, however it ended.
+    fn finish(&self, outcome: Outcome) {
+        let counter = match outcome {
+            Outcome::Completed => &self.completed,
+            Outcome::Panicked => &self.panicked,
+            Outcome::Aborted => &self.aborted,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        self.slots.release();
+        if self.live.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.idle.notify_waiters();
+        }
+    }
+
+    async fn wait_idle(&self) {
+        loop {
+            let mut notified = pin!(self.idle.notified());
+            // Register before reading `live`, so the last `finish` cannot
+            // notify in between and be missed.
+            notified.as_mut().enable();
+            if self.live.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    fn figures(&self) -> Figures {
+        let running = self.running.load(Ordering::Acquire);
+        Figures {
+            running,
+            queued: self.live.load(Ordering::Acquire).saturating_sub(running),
+            completed: self.completed.load(Ordering::Relaxed),
+            panicked: self.panicked.load(Ordering::Relaxed),
+            aborted: self.aborted.load(Ordering::Relaxed),
+            peak_running: self.peak_running.load(Ordering::Relaxed),
+            workers: self.workers.load(Ordering::Acquire),
+        }
+    }
+
+    fn report(&self) -> ShutdownReport {
+        ShutdownReport {
+            completed: self.completed.load(Ordering::Relaxed),
+            aborted: self.aborted.load(Ordering::Relaxed),
+            panicked: self.panicked.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A task's body as the worker polls it: catches panics, obeys its handle's
+/// abort, and always hands a result to the handle.
+async fn run<F: Future>(fut: F, reply: Reply<F::Output>) -> Outcome {
+    let ran = Abortable::new(AssertUnwindSafe(fut).catch_unwind(), &reply.0).await;
+    let (outcome, result) = match ran {
+        Ok(Ok(output)) => (Outcome::Completed, Ok(output)),
+        Ok(Err(payload)) => (Outcome::Panicked, Err(TaskError::Panicked(payload))),
+        Err(_aborted) => (Outcome::Aborted, Err(TaskError::Aborted)),
+    };
+    // The handle may be gone (detached): the result is dropped with the cell.
+    reply.0.finish(result);
+    outcome
+}
+
+/// The job's share of the cell; if the job is dropped before it finishes,
+/// tells the handle that the pool stopped it.
+struct Reply<T>(Arc<Cell<T>>);
+
+impl<T> Drop for Reply<T> {
+    fn drop(&mut self) {
+        self.0.finish(Err(TaskError::Shutdown));
+    }
+}
+
+/// One worker: runs jobs one after another until the pool closes or the
+/// limit shrinks below the number of workers.
+async fn work(shared: Arc<Shared>) {
+    loop {
+        let Some(job) = shared.queue.pop().await else {
+            break;
+        };
+        if shared.retire_if_over_limit() {
+            // The limit shrank while this worker waited: hand the job to
+            // the workers that stay (or to the queue, for a limit of zero).
+            if let Err(job) = shared.queue.push(job) {
+                drop(job);
+                shared.finish(Outcome::Aborted);
+            }
+            return;
+        }
+        let mut running = Running::start(&shared);
+        running.outcome = job.await;
+        drop(running);
+        if shared.retire_if_over_limit() {
+            return;
+        }
+        // Jobs that are always ready would otherwise keep this worker from
+        // ever yielding to the runtime.
+        tokio::task::coop::consume_budget().await;
+    }
+    shared.workers.fetch_sub(1, Ordering::AcqRel);
+}
+
+/// Accounts for the job a worker runs; dropped with the worker, it counts
+/// the job as aborted.
+struct Running<'a> {
+    shared: &'a Shared,
+    outcome: Outcome,
+}
+
+impl<'a> Running<'a> {
+    fn start(shared: &'a Shared) -> Self {
+        let now = shared.running.fetch_add(1, Ordering::AcqRel) + 1;
+        if now > shared.peak_running.load(Ordering::Relaxed) {
+            shared.peak_running.fetch_max(now, Ordering::Relaxed);
+        }
+        Running {
+            shared,
+            outcome: Outcome::Aborted,
+        }
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.shared.running.fetch_sub(1, Ordering::AcqRel);
+        self.shared.finish(self.outcome);
+    }
+}

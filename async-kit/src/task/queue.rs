@@ -1,0 +1,196 @@
+//! The pool's job queue: a lock-free queue plus a wake-up rule that wakes
+//! one idle worker at a time.
+
+use std::pin::pin;
+
+#[cfg(not(async_kit_loom))]
+use concurrent_queue::ConcurrentQueue;
+#[cfg(not(async_kit_loom))]
+use std::sync::atomic::{AtomicBool, Ordering};
+#[cfg(not(async_kit_loom))]
+use tokio::sync::Notify;
+
+#[cfg(async_kit_loom)]
+use super::loom_shim::{AtomicBool, ConcurrentQueue, Notify, Ordering};
+
+/// An unbounded multi-producer multi-consumer queue for the pool's workers.
+///
+/// `async-channel` wakes one more receiver per message, so a burst of 64
+/// submissions wakes 64 idle workers, and most of them find nothing. Here,
+/// as in tokio's scheduler, at most one wake-up is in flight: a push wakes
+/// an idle worker only if none is already on its way, and a worker that
+/// takes an item and sees more wakes the next one. Work still spreads over
+/// every worker (and thread) that is needed, one hand-off at a time.
+pub(super) struct Queue<T> {
+    items: ConcurrentQueue<T>,
+    idle: Notify,
+    // `true` from a `notify_one` until the worker it woke (or the next one
+    // to wait, if it stored a permit) runs again. Swapped, never stored, so
+    // that the worker's `swap(false)` reads the pusher's `swap(true)` and
+    // sees the pushed item (release/acquire through the read-modify-write).
+    wake_pending: AtomicBool,
+}
+
+impl<T> Queue<T> {
+    pub(super) fn new() -> Self {
+        Queue {
+            items: ConcurrentQueue::unbounded(),
+            idle: Notify::new(),
+            wake_pending: AtomicBool::new(false),
+        }
+    }
+
+    /// Pushes an item, or hands it back if the queue is closed.
+    pub(super) fn push(&self, item: T) -> Result<(), T> {
+        self.items.push(item).map_err(|e| e.into_inner())?;
+        self.wake_one();
+        Ok(())
+    }
+
+    fn wake_one(&self) {
+        if !self.wake_pending.swap(true, Ordering::AcqRel) {
+            // Wakes an idle worker, or leaves a permit for the next one to
+            // wait, so the wake-up is never lost.
+            self.idle.notify_one();
+        }
+    }
+
+    pub(super) fn try_pop(&self) -> Option<T> {
+        self.items.pop().ok()
+    }
+
+    fn take(&self) -> Option<T> {
+        let item = self.items.pop().ok()?;
+        if !self.items.is_empty() {
+            self.wake_one();
+        }
+        Some(item)
+    }
+
+    /// Waits for an item; `None` once the queue is closed and empty.
+    pub(super) async fn pop(&self) -> Option<T> {
+        loop {
+            if let Some(item) = self.take() {
+                return Some(item);
+            }
+            let mut idle = pin!(self.idle.notified());
+            // Registered before looking again, so a push or a close in
+            // between wakes this worker.
+            if idle.as_mut().enable() {
+                // It took a permit left by `notify_one`: the wake-up in
+                // flight was this one. Take it over, then look again.
+                self.wake_pending.swap(false, Ordering::AcqRel);
+                continue;
+            }
+            // If a `notify_one` reaches `idle` now and an item is taken
+            // instead, dropping `idle` hands the wake-up to the next waiter
+            // (tokio forwards it), so `wake_pending` stays true.
+            if let Some(item) = self.take() {
+                return Some(item);
+            }
+            if self.items.is_closed() {
+                // An item may have been pushed after the look above and
+                // before the close; pushes fail after it, so one more look
+                // sees everything. (Found by the loom model below.)
+                return self.take();
+            }
+            idle.await;
+            self.wake_pending.swap(false, Ordering::AcqRel);
+        }
+    }
+
+    /// Refuses further pushes and wakes every idle worker; items already
+    /// queued can still be popped.
+    pub(super) fn close(&self) {
+        self.items.close();
+        self.idle.notify_waiters();
+    }
+
+    pub(super) fn is_closed(&self) -> bool {
+        self.items.is_closed()
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.items.len()
+    }
+}
+
+/// `RUSTFLAGS="--cfg async_kit_loom" cargo test -p async-kit --lib --release
+/// loom` explores every interleaving of these (a few seconds).
+#[cfg(all(test, async_kit_loom))]
+mod loom_tests {
+    use loom::sync::Arc;
+    use loom::thread;
+
+    use super::Queue;
+
+    /// Each worker takes exactly one item and stops: a lost wake-up leaves
+    /// one of them waiting forever, which loom reports as a deadlock.
+    #[test]
+    fn every_item_wakes_a_worker() {
+        loom::model(|| {
+            let queue = Arc::new(Queue::new());
+            let workers: Vec<_> = (0..2)
+                .map(|_| {
+                    let queue = queue.clone();
+                    thread::spawn(move || loom::future::block_on(queue.pop()))
+                })
+                .collect();
+            assert!(queue.push(1).is_ok());
+            assert!(queue.push(2).is_ok());
+            let mut got: Vec<u32> = workers
+                .into_iter()
+                .map(|w| w.join().unwrap().unwrap())
+                .collect();
+            got.sort_unstable();
+            assert_eq!(got, [1, 2]);
+        });
+    }
+
+    /// Two pushers race one worker that takes both items.
+    #[test]
+    fn concurrent_pushes_reach_one_worker() {
+        loom::model(|| {
+            let queue = Arc::new(Queue::new());
+            let pushers: Vec<_> = (1..=2)
+                .map(|i| {
+                    let queue = queue.clone();
+                    thread::spawn(move || assert!(queue.push(i).is_ok()))
+                })
+                .collect();
+            let got = loom::future::block_on(async {
+                let a = queue.pop().await.unwrap();
+                let b = queue.pop().await.unwrap();
+                a + b
+            });
+            for p in pushers {
+                p.join().unwrap();
+            }
+            assert_eq!(got, 3);
+        });
+    }
+
+    /// Closing wakes a waiting worker, which still drains what is queued.
+    #[test]
+    fn close_wakes_waiting_workers() {
+        loom::model(|| {
+            let queue = Arc::new(Queue::new());
+            let worker = {
+                let queue = queue.clone();
+                thread::spawn(move || {
+                    loom::future::block_on(async {
+                        let mut got = Vec::new();
+                        while let Some(item) = queue.pop().await {
+                            got.push(item);
+                        }
+                        got
+                    })
+                })
+            };
+            assert!(queue.push(7).is_ok());
+            queue.close();
+            assert!(queue.push(8).is_err());
+            assert_eq!(worker.join().unwrap(), [7]);
+        });
+    }
+}

@@ -1,0 +1,208 @@
+//! `TaskPool::map`: every input once, bounded and lazy, both orders.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use async_kit::task::{Map, TaskPool};
+use futures::StreamExt;
+use tokio::time::sleep;
+
+struct DropGuard(Arc<AtomicUsize>);
+
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn pseudo_random_ms(i: u64) -> u64 {
+    1 + (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 33) % 40
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_input_yields_exactly_once_within_the_limit() {
+    let pool = TaskPool::new(12);
+    let now = Arc::new(AtomicUsize::new(0));
+    let max = Arc::new(AtomicUsize::new(0));
+    let (n, m) = (now.clone(), max.clone());
+    let mut seen = vec![false; 10_000];
+    let mut results = pool.map(0..10_000_u64, move |i| {
+        let (now, max) = (n.clone(), m.clone());
+        async move {
+            let running = now.fetch_add(1, Ordering::SeqCst) + 1;
+            max.fetch_max(running, Ordering::SeqCst);
+            sleep(Duration::from_millis(pseudo_random_ms(i))).await;
+            now.fetch_sub(1, Ordering::SeqCst);
+            i
+        }
+    });
+    let mut out_of_order = false;
+    let mut last = 0;
+    while let Some(r) = results.next().await {
+        let i = r.unwrap();
+        assert!(!seen[i as usize], "{i} yielded twice");
+        seen[i as usize] = true;
+        out_of_order |= i < last;
+        last = i;
+    }
+    assert!(seen.iter().all(|s| *s), "every input yielded");
+    assert!(out_of_order, "completion order, not input order");
+    assert_eq!(max.load(Ordering::SeqCst), 12);
+}
+
+#[tokio::test(start_paused = true)]
+async fn ordered_yields_in_input_order() {
+    let pool = TaskPool::new(8);
+    let results: Vec<u64> = pool
+        .map(0..2_000_u64, |i| async move {
+            sleep(Duration::from_millis(pseudo_random_ms(i))).await;
+            i
+        })
+        .ordered()
+        .map(|r| r.unwrap())
+        .collect()
+        .await;
+    assert_eq!(results, (0..2_000).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_million_inputs_are_pulled_only_as_results_are_taken() {
+    let pool = TaskPool::new(16);
+    let pulled = Arc::new(AtomicUsize::new(0));
+    let counter = pulled.clone();
+    let inputs = (0..1_000_000_u64).inspect(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let mut results = pool.map(inputs, |i| async move { i * 2 });
+    let mut sum = 0;
+    for _ in 0..100 {
+        sum += results.next().await.unwrap().unwrap();
+    }
+    assert!(sum > 0);
+    // The consumer stalls: the workers run until the window is full, then
+    // wait for it.
+    for _ in 0..1_000 {
+        tokio::task::yield_now().await;
+    }
+    let taken = pulled.load(Ordering::SeqCst);
+    assert!(
+        taken <= 100 + 16 * 16,
+        "{taken} inputs pulled for 100 results"
+    );
+    drop(results);
+    pool.join().await;
+    assert_eq!(
+        pulled.load(Ordering::SeqCst),
+        taken,
+        "no input pulled after the drop"
+    );
+}
+
+#[tokio::test]
+async fn a_million_inputs_all_arrive() {
+    let pool = TaskPool::new(64);
+    let count = pool
+        .map(0..1_000_000_u64, |i| async move { i })
+        .fold(0_u64, |n, r| async move {
+            r.unwrap();
+            n + 1
+        })
+        .await;
+    assert_eq!(count, 1_000_000);
+}
+
+#[tokio::test]
+async fn panics_yield_errors_and_the_rest_goes_on() {
+    let pool = TaskPool::new(4);
+    let results: Vec<_> = pool
+        .map(0..100_u32, |i| {
+            assert!(i != 13, "unlucky closure");
+            async move {
+                assert!(i != 42, "unlucky future");
+                i
+            }
+        })
+        .ordered()
+        .collect()
+        .await;
+    assert_eq!(results.len(), 100);
+    for (i, r) in results.into_iter().enumerate() {
+        match i {
+            13 | 42 => {
+                let err = r.unwrap_err();
+                assert!(err.is_panic());
+                let message = err.into_panic().downcast::<&str>().unwrap();
+                assert!(message.starts_with("unlucky"));
+            }
+            _ => assert_eq!(r.unwrap() as usize, i),
+        }
+    }
+}
+
+#[tokio::test]
+async fn dropping_the_stream_drops_the_work_in_flight() {
+    let pool = TaskPool::new(4);
+    let drops = Arc::new(AtomicUsize::new(0));
+    let started = Arc::new(AtomicUsize::new(0));
+    let (d, s) = (drops.clone(), started.clone());
+    let mut results = pool.map(0..100_u32, move |_| {
+        let guard = DropGuard(d.clone());
+        s.fetch_add(1, Ordering::SeqCst);
+        async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        }
+    });
+    let poll = tokio::time::timeout(Duration::from_millis(1), results.next());
+    assert!(poll.await.is_err(), "nothing completes");
+    while started.load(Ordering::SeqCst) < 4 {
+        tokio::task::yield_now().await;
+    }
+    drop(results);
+    pool.join().await;
+    assert_eq!(started.load(Ordering::SeqCst), 4);
+    assert_eq!(drops.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_cuts_the_stream_short_with_an_error() {
+    let pool = TaskPool::new(2);
+    let mut results = pool.map(0..10_u64, |i| async move {
+        sleep(Duration::from_secs(i)).await;
+        i
+    });
+    assert_eq!(results.next().await.unwrap().unwrap(), 0);
+    let report = pool.shutdown(Duration::from_millis(1_500)).await;
+    assert_eq!(report.aborted, 2);
+    let rest: Vec<_> = results.collect().await;
+    let (last, before) = rest.split_last().unwrap();
+    assert!(last.as_ref().unwrap_err().is_shutdown());
+    assert!(before.iter().all(Result::is_ok));
+}
+
+#[test]
+fn auto_traits() {
+    fn send_unpin<T: Send + Unpin>() {}
+    send_unpin::<Map<u8>>();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quick_inputs_still_use_every_runtime_thread() {
+    let pool = TaskPool::new(8);
+    let threads = Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
+    let seen = threads.clone();
+    let count = pool
+        .map(0..200_u32, move |_| {
+            let seen = seen.clone();
+            async move {
+                // Work that holds its thread, as CPU work would.
+                seen.lock().unwrap().insert(std::thread::current().id());
+                std::thread::sleep(Duration::from_micros(500));
+            }
+        })
+        .count()
+        .await;
+    assert_eq!(count, 200);
+    assert_eq!(threads.lock().unwrap().len(), 2);
+}

@@ -1,0 +1,97 @@
+//! A limiter around a fetcher: many requests started at once, at most
+//! `--limit` of them in flight.
+//!
+//! Recreates the tutorial's `asyncio.Semaphore` article: `async with sem:`
+//! around each request becomes `.limited(&limiter)`, and the timeline shows
+//! the requests going through `--limit` at a time.
+//!
+//! Run `cargo run --example fetch_limited -- -n 12 --limit 3`. Without
+//! `--url`, it starts the `/aio` server in-process with delays of 50 to
+//! 400 ms, so it needs nothing else and exits in a few seconds.
+
+use std::time::{Duration, Instant};
+
+use async_kit::LimitExt;
+use async_kit::sync::Limiter;
+use async_kit_examples::aio::{self, Config, DelayUnit};
+use async_kit_examples::cli::Args;
+use async_kit_examples::fetch::{self, FetchError, Fetched};
+use lexopt::prelude::*;
+
+const USAGE: &str = "\
+usage: fetch_limited [--url http://127.0.0.1:3000/aio] [-n 12] [--limit 3]
+
+Starts n requests at once through a Limiter of --limit permits, and prints
+their timeline: never more than --limit are in flight. Without --url, an
+in-process /aio server answers with delays of 50 to 400 ms.";
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let mut url = None;
+    let mut n = 12;
+    let mut limit = 3;
+    let mut args = Args::from_env(USAGE);
+    while let Some(arg) = args.next_flag() {
+        match arg {
+            Long("url") => url = Some(args.value::<String>()),
+            Short('n') => n = args.value(),
+            Long("limit") => limit = args.value(),
+            other => {
+                let err = other.unexpected();
+                args.fail(err)
+            }
+        }
+    }
+    // Keeps the in-process server (if any) alive until the end.
+    let mut _server = None;
+    let url = match url {
+        Some(url) => url,
+        None => {
+            let config = Config {
+                delay: 50..=400,
+                unit: DelayUnit::Millis,
+                ..Config::default()
+            };
+            let (addr, stop) = aio::spawn(config).await?;
+            _server = Some(stop);
+            format!("http://{addr}/aio")
+        }
+    };
+    let client = reqwest::Client::new();
+
+    // One limiter shared by every request: the shared resource here is the
+    // server, which should never see more than `limit` of ours at once.
+    let limiter = Limiter::new(limit);
+    let run_start = tokio::time::Instant::now();
+    let start = Instant::now();
+    let requests = (0..n).map(|index| {
+        // The permit is taken when the request starts and given back when
+        // it ends, whatever the outcome.
+        fetch::fetch_timed(&client, &url, index, run_start).limited(&limiter)
+    });
+    let results = futures::future::join_all(requests).await;
+    let took = start.elapsed();
+    fetch::report(&format!("limited to {limit}"), &results, took);
+    println!(
+        "peak in flight: {} (limit {limit})",
+        peak_in_flight(&results)
+    );
+    Ok(())
+}
+
+/// The most requests whose [start, end) intervals overlap.
+fn peak_in_flight(results: &[Result<Fetched, FetchError>]) -> usize {
+    let mut edges: Vec<(Duration, i32)> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .flat_map(|f| [(f.start, 1), (f.end, -1)])
+        .collect();
+    // An end sorts before a start at the same instant.
+    edges.sort();
+    let (mut now, mut peak) = (0_i32, 0_i32);
+    for (_, step) in edges {
+        now += step;
+        peak = peak.max(now);
+    }
+    peak as usize
+}
