@@ -254,3 +254,27 @@ fn dynamic_tasks_gets_an_end_for_every_request_a_thread_submits() {
     assert!(submitted > 0, "{text}");
     assert_eq!(submitted, ended, "{text}");
 }
+
+#[test]
+fn fetch_limited_never_has_more_than_the_limit_in_flight() {
+    let (out, text) = run(&mut example("fetch_limited"));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("limited to 3: 12 requests"), "{text}");
+    assert!(text.contains("peak in flight: 3 (limit 3)"), "{text}");
+}
+
+#[test]
+fn fetch_pool_fetches_every_url_through_the_pool() {
+    let (out, text) = run(&mut example("fetch_pool"));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("100 ok, 0 failed"), "{text}");
+    assert!(text.contains("peak running 10, 0 panicked"), "{text}");
+}
