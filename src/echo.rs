@@ -8,13 +8,11 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
 use tokio_util::codec::{Framed, LinesCodec};
 
 /// Serves raw echo on `listener` until `shutdown` completes: every byte a
@@ -74,12 +72,15 @@ pub async fn serve_lines(
     config: LinesConfig,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    let limit = Arc::new(Semaphore::new(config.max_connections));
+    // The connection limit: a Limiter, resizable and with live figures,
+    // where the tutorial would use an asyncio.Semaphore.
+    let limit = async_kit::sync::Limiter::new(config.max_connections);
     tokio::pin!(shutdown);
     loop {
-        // Wait for a free slot before accepting: the connection limit.
+        // Wait for a free slot before accepting, so clients over the limit
+        // wait in the kernel's accept queue instead of holding a task.
         let permit = tokio::select! {
-            permit = limit.clone().acquire_owned() => permit.expect("never closed"),
+            permit = limit.acquire_owned() => permit,
             () = &mut shutdown => return Ok(()),
         };
         let (socket, _) = tokio::select! {
