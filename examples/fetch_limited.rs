@@ -9,13 +9,13 @@
 //! `--url`, it starts the `/aio` server in-process with delays of 50 to
 //! 400 ms, so it needs nothing else and exits in a few seconds.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use async_kit::LimitExt;
 use async_kit::sync::Limiter;
 use async_kit_examples::aio::{self, Config, DelayUnit};
 use async_kit_examples::cli::Args;
-use async_kit_examples::fetch::{self, FetchError, Fetched};
+use async_kit_examples::fetch;
 use lexopt::prelude::*;
 
 const USAGE: &str = "\
@@ -74,24 +74,7 @@ async fn main() -> std::io::Result<()> {
     fetch::report(&format!("limited to {limit}"), &results, took);
     println!(
         "peak in flight: {} (limit {limit})",
-        peak_in_flight(&results)
+        fetch::peak_in_flight(&results)
     );
     Ok(())
-}
-
-/// The most requests whose [start, end) intervals overlap.
-fn peak_in_flight(results: &[Result<Fetched, FetchError>]) -> usize {
-    let mut edges: Vec<(Duration, i32)> = results
-        .iter()
-        .filter_map(|r| r.as_ref().ok())
-        .flat_map(|f| [(f.start, 1), (f.end, -1)])
-        .collect();
-    // An end sorts before a start at the same instant.
-    edges.sort();
-    let (mut now, mut peak) = (0_i32, 0_i32);
-    for (_, step) in edges {
-        now += step;
-        peak = peak.max(now);
-    }
-    peak as usize
 }

@@ -145,3 +145,20 @@ pub fn report(title: &str, results: &[Result<Fetched, FetchError>], took: Durati
     }
     ok.iter().map(|f| f.delay).collect()
 }
+
+/// The most requests whose [start, end) intervals overlap.
+pub fn peak_in_flight(results: &[Result<Fetched, FetchError>]) -> usize {
+    let mut edges: Vec<(Duration, i32)> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .flat_map(|f| [(f.start, 1), (f.end, -1)])
+        .collect();
+    // An end sorts before a start at the same instant.
+    edges.sort();
+    let (mut now, mut peak) = (0_i32, 0_i32);
+    for (_, step) in edges {
+        now += step;
+        peak = peak.max(now);
+    }
+    peak as usize
+}

@@ -37,12 +37,23 @@ fn tour_runs_every_step_and_exits_0() {
         "== 1. sequential",
         "== 2. concurrent",
         "== 3. #[timeout(250ms)]",
+        "== 4. limited",
+        "== 5. pooled",
         "== summary",
     ] {
         assert!(text.contains(step), "missing {step:?} in:\n{text}");
     }
     assert!(text.contains("sequential: 5 requests"), "{text}");
     assert!(text.contains("concurrent: 5 requests"), "{text}");
+    assert!(text.contains("peak in flight: 3 (limit 3)"), "{text}");
+    assert!(text.contains("0 panicked"), "{text}");
+    let pooled_peak = text
+        .split_once("peak in flight: ")
+        .and_then(|(_, rest)| rest.split_once("peak in flight: "))
+        .and_then(|(_, rest)| rest.split_once(' '))
+        .map(|(n, _)| n.parse::<usize>().unwrap())
+        .expect("the pooled run prints its peak");
+    assert!((1..=4).contains(&pooled_peak), "{text}");
     // Five timeline bars per run.
     assert!(
         text.lines().filter(|l| l.starts_with("#4 ")).count() >= 2,
