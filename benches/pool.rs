@@ -14,17 +14,86 @@ mod harness;
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_kit::sync::Limiter;
 use async_kit::task::TaskPool;
 use futures::StreamExt;
-use harness::{Case, compare, runtimes};
+use harness::{Case, compare, quick, runtimes};
+use tokio::runtime::Runtime;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 const TASKS: u64 = 100_000;
 const LIMIT: usize = 64;
+
+/// Spawns `tasks` trivial tasks on `pool` and awaits every handle.
+fn spawn_on_pool(rt: &Runtime, pool: &TaskPool, tasks: u64) -> Duration {
+    rt.block_on(async {
+        let start = Instant::now();
+        let mut handles = Vec::with_capacity(tasks as usize);
+        for i in 0..tasks {
+            let handle = pool.spawn(async move { black_box(i) }).await;
+            handles.push(handle.expect("the pool is open"));
+        }
+        let mut sum = 0;
+        for handle in handles {
+            sum += handle.await.expect("no task fails");
+        }
+        black_box(sum);
+        start.elapsed()
+    })
+}
+
+/// What users write by hand: a `JoinSet`, with a `Semaphore` for the limit.
+fn spawn_on_joinset(rt: &Runtime, tasks: u64) -> Duration {
+    rt.block_on(async {
+        let start = Instant::now();
+        let sem = Arc::new(Semaphore::new(LIMIT));
+        let mut set = JoinSet::new();
+        for i in 0..tasks {
+            let permit = sem.clone().acquire_owned().await.expect("open");
+            set.spawn(async move {
+                let _permit = permit;
+                black_box(i)
+            });
+        }
+        let mut sum = 0;
+        while let Some(out) = set.join_next().await {
+            sum += out.expect("no task fails");
+        }
+        black_box(sum);
+        start.elapsed()
+    })
+}
+
+/// Issue 8's scaling: `TaskPool::spawn` against `JoinSet` + `Semaphore` on
+/// 1, 2 and 4 worker threads, at several sizes.
+fn scaling() {
+    let sizes: &[u64] = if quick() {
+        &[1_000, 100_000]
+    } else {
+        &[1_000, 100_000, 1_000_000]
+    };
+    for threads in [1, 2, 4] {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let rt = &rt;
+        let pool = rt.block_on(async { TaskPool::new(LIMIT) });
+        for &tasks in sizes {
+            compare(
+                &format!("pool scaling {tasks} tasks, limit {LIMIT}[mt{threads}]"),
+                vec![
+                    Case::batch("TaskPool::spawn", tasks, || spawn_on_pool(rt, &pool, tasks)),
+                    Case::batch("JoinSet + Semaphore", tasks, || spawn_on_joinset(rt, tasks)),
+                ],
+            );
+        }
+    }
+}
 
 fn main() {
     for (rt_name, rt) in runtimes() {
@@ -34,42 +103,8 @@ fn main() {
         compare(
             &format!("spawn {TASKS} tasks, limit {LIMIT} [{rt_name}]"),
             vec![
-                Case::batch("TaskPool::spawn", TASKS, || {
-                    rt.block_on(async {
-                        let start = Instant::now();
-                        let mut handles = Vec::with_capacity(TASKS as usize);
-                        for i in 0..TASKS {
-                            let handle = pool.spawn(async move { black_box(i) }).await;
-                            handles.push(handle.expect("the pool is open"));
-                        }
-                        let mut sum = 0;
-                        for handle in handles {
-                            sum += handle.await.expect("no task fails");
-                        }
-                        black_box(sum);
-                        start.elapsed()
-                    })
-                }),
-                Case::batch("JoinSet + Semaphore", TASKS, || {
-                    rt.block_on(async {
-                        let start = Instant::now();
-                        let sem = Arc::new(Semaphore::new(LIMIT));
-                        let mut set = JoinSet::new();
-                        for i in 0..TASKS {
-                            let permit = sem.clone().acquire_owned().await.expect("open");
-                            set.spawn(async move {
-                                let _permit = permit;
-                                black_box(i)
-                            });
-                        }
-                        let mut sum = 0;
-                        while let Some(out) = set.join_next().await {
-                            sum += out.expect("no task fails");
-                        }
-                        black_box(sum);
-                        start.elapsed()
-                    })
-                }),
+                Case::batch("TaskPool::spawn", TASKS, || spawn_on_pool(rt, &pool, TASKS)),
+                Case::batch("JoinSet + Semaphore", TASKS, || spawn_on_joinset(rt, TASKS)),
                 Case::batch("buffer_unordered(spawn)", TASKS, || {
                     rt.block_on(async {
                         let start = Instant::now();
@@ -241,4 +276,5 @@ fn main() {
             ],
         );
     }
+    scaling();
 }
