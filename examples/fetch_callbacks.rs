@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use async_kit::CompletionExt;
 use async_kit::task::{self, Outcome, ReturnWhen};
-use async_kit_examples::aio::{self, Config, DelayUnit};
+use async_kit_examples::aio;
 use async_kit_examples::cli::{Args, parse_duration, parse_range};
 use async_kit_examples::fetch;
 use lexopt::prelude::*;
@@ -47,21 +47,8 @@ async fn main() -> std::io::Result<()> {
             }
         }
     }
-    // Keeps the in-process server alive until the end of `main`.
-    let mut _server = None;
-    let url = match url {
-        Some(url) => url,
-        None => {
-            let config = Config {
-                delay,
-                unit: DelayUnit::Millis,
-                ..Config::default()
-            };
-            let (addr, stop) = aio::spawn(config).await?;
-            _server = Some(stop);
-            format!("http://{addr}/aio")
-        }
-    };
+    // Keeps the in-process server (if any) alive until the end of `main`.
+    let (url, _server) = aio::url_or_spawn(url, delay).await?;
     let client = reqwest::Client::new();
 
     println!("== 1. on_complete: a callback on each fetch future");

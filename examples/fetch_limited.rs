@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use async_kit::LimitExt;
 use async_kit::sync::Limiter;
-use async_kit_examples::aio::{self, Config, DelayUnit};
+use async_kit_examples::aio;
 use async_kit_examples::cli::Args;
 use async_kit_examples::fetch;
 use lexopt::prelude::*;
@@ -42,21 +42,8 @@ async fn main() -> std::io::Result<()> {
             }
         }
     }
-    // Keeps the in-process server (if any) alive until the end.
-    let mut _server = None;
-    let url = match url {
-        Some(url) => url,
-        None => {
-            let config = Config {
-                delay: 50..=400,
-                unit: DelayUnit::Millis,
-                ..Config::default()
-            };
-            let (addr, stop) = aio::spawn(config).await?;
-            _server = Some(stop);
-            format!("http://{addr}/aio")
-        }
-    };
+    // Keeps the in-process server (if any) alive until the end of `main`.
+    let (url, _server) = aio::url_or_spawn(url, 50..=400).await?;
     let client = reqwest::Client::new();
 
     // One limiter shared by every request: the shared resource here is the

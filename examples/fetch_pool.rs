@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use async_kit::task::TaskPool;
-use async_kit_examples::aio::{self, Config, DelayUnit};
+use async_kit_examples::aio;
 use async_kit_examples::cli::Args;
 use async_kit_examples::fetch;
 use futures::StreamExt;
@@ -43,20 +43,8 @@ async fn main() -> std::io::Result<()> {
             }
         }
     }
-    let mut _server = None;
-    let url = match url {
-        Some(url) => url,
-        None => {
-            let config = Config {
-                delay: 10..=200,
-                unit: DelayUnit::Millis,
-                ..Config::default()
-            };
-            let (addr, stop) = aio::spawn(config).await?;
-            _server = Some(stop);
-            format!("http://{addr}/aio")
-        }
-    };
+    // Keeps the in-process server (if any) alive until the end of `main`.
+    let (url, _server) = aio::url_or_spawn(url, 10..=200).await?;
     let client = reqwest::Client::new();
 
     // The pool bounds the requests in flight and catches a panicking fetch

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use async_kit::Queue;
-use async_kit_examples::aio::{self, Config, DelayUnit};
+use async_kit_examples::aio;
 use async_kit_examples::cli::{Args, parse_range};
 use async_kit_examples::fetch;
 use lexopt::prelude::*;
@@ -58,20 +58,8 @@ async fn main() -> std::io::Result<()> {
     }
 
     // Without a URL, the tutorial's /aio server runs in this process.
-    let _server = match &url {
-        Some(_) => None,
-        None => {
-            let config = Config {
-                delay: delay.clone(),
-                unit: DelayUnit::Millis,
-                ..Config::default()
-            };
-            let (addr, stop) = aio::spawn(config).await?;
-            url = Some(format!("http://{addr}/aio"));
-            Some(stop)
-        }
-    };
-    let url = url.expect("set above");
+    // Keeps the in-process server (if any) alive until the end of `main`.
+    let (url, _server) = aio::url_or_spawn(url, delay.clone()).await?;
     println!("fetch_queue: {n} fetches of {url}, {k} workers, queue capacity {capacity}");
 
     // The work queue is bounded, so the producer can never run far ahead of

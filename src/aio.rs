@@ -128,3 +128,23 @@ pub async fn spawn(
     }));
     Ok((addr, stop))
 }
+
+/// The `/aio` URL an example fetches from: `url` when the user gave one, or
+/// else that of a server started in-process on a free port, answering after
+/// `delay` milliseconds. Keep the returned sender alive while fetching:
+/// dropping it stops the in-process server.
+pub async fn url_or_spawn(
+    url: Option<String>,
+    delay: RangeInclusive<u64>,
+) -> io::Result<(String, Option<tokio::sync::oneshot::Sender<()>>)> {
+    if let Some(url) = url {
+        return Ok((url, None));
+    }
+    let config = Config {
+        delay,
+        unit: DelayUnit::Millis,
+        ..Config::default()
+    };
+    let (addr, stop) = spawn(config).await?;
+    Ok((format!("http://{addr}/aio"), Some(stop)))
+}
