@@ -56,10 +56,11 @@ impl<T> TaskHandle<T> {
     /// output (which the handle still returns afterwards),
     /// [`Panicked`](Outcome::Panicked), or [`Cancelled`](Outcome::Cancelled)
     /// (aborted through the handle, or stopped by the pool's shutdown). They
-    /// run on the pool's worker, right after the task ends and before the
-    /// pool counts it as finished, so [`TaskPool::join`] and an awaited
-    /// handle return only after every callback added before the end has
-    /// run. A callback added after the task ended runs at once, on this
+    /// run on the thread that ends the task, right after its future is
+    /// dropped and before the pool counts it as finished: the pool's worker,
+    /// or whoever drops a task the pool stops (a shutdown, the last pool
+    /// handle dropped). [`TaskPool::join`] and an awaited handle therefore
+    /// return only after every callback added before the end has run. A callback added after the task ended runs at once, on this
     /// thread, before this method returns; it sees the output unless the
     /// handle has already returned it.
     ///
@@ -107,6 +108,8 @@ impl<T> TaskHandle<T> {
 
     /// Removes a callback that has not run yet. Returns `false` if it has
     /// already run (or is running), or was already removed.
+    ///
+    /// Ids are counted per handle: pass only ids this handle returned.
     ///
     /// # Examples
     ///
