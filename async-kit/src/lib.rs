@@ -101,6 +101,7 @@
 //! | `async with asyncio.Semaphore(n):` | [`Limiter::run`], [`Limiter::acquire`] |
 //! | a semaphore per host in a dict | [`KeyedLimiter`] |
 //! | an `asyncpool` / `asyncio.gather` over a bounded set of tasks | [`TaskPool::spawn`], [`TaskPool::join`] |
+//! | `task.add_done_callback(cb)` on a task of a bounded pool | [`TaskHandle::add_done_callback`](task::TaskHandle::add_done_callback), [`remove_done_callback`](task::TaskHandle::remove_done_callback) |
 //! | `asyncio.as_completed` over a bounded pool of workers | [`TaskPool::map`] |
 #![warn(
     missing_docs,

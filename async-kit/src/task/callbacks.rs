@@ -281,6 +281,13 @@ impl<T> DoneCallbacks<T> {
         self.finish(End::Cancelled).is_ok()
     }
 
+    /// Reports that the task completed and its output was already taken:
+    /// callbacks see `Completed(None)`. For owners that hold the output
+    /// themselves until a callback is first added.
+    pub(crate) fn completed_taken(&self) -> bool {
+        self.finish(End::Completed(None)).is_ok()
+    }
+
     fn finish(&self, end: End<T>) -> Result<(), End<T>> {
         let mut state = self.lock();
         if !matches!(state.stage, Stage::Pending) {

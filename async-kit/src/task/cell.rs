@@ -1,5 +1,6 @@
-//! What a task and its handle share: the result, the abort flag, and one
-//! waker for each side, in one allocation.
+//! What a task and its handle share: the result, the abort flag, one waker
+//! for each side, and the done callbacks if any were added, in one
+//! allocation.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,6 +10,7 @@ use std::task::{Context, Poll, Waker};
 
 use pin_project_lite::pin_project;
 
+use super::callbacks::{CallbackId, DoneCallbacks, Outcome};
 use super::error::TaskError;
 
 /// Shared by a [`TaskHandle`](super::TaskHandle) and the job that runs its
@@ -20,16 +22,51 @@ use super::error::TaskError;
 /// This replaces a `oneshot` channel plus an `AbortHandle`: one allocation
 /// per task instead of two, and no waker registration when a task finishes
 /// at its first poll.
+///
+/// Done callbacks live in a [`DoneCallbacks`] made by the first
+/// [`add_callback`](Self::add_callback): a task without callbacks pays one
+/// `Option` check when it ends. Once they exist, a completed output lives
+/// in them (so that late callbacks see it) until the handle takes it, and
+/// the handle waits while any thread is inside them (`busy`), so it never
+/// returns before the callbacks added before the end have run.
 pub(crate) struct Cell<T> {
     aborted: AtomicBool,
     state: Mutex<State<T>>,
 }
 
 struct State<T> {
+    /// The result, unless it is a completed output held by `callbacks`.
     result: Option<Result<T, TaskError>>,
-    finished: bool,
+    /// How the task ended; set by the first `finish` only.
+    end: Option<End>,
+    /// The end has been reported to the callbacks, if any: the result is
+    /// ready for the handle.
+    ready: bool,
+    /// The handle has returned the result.
+    taken: bool,
+    /// Threads running code of `callbacks` (reporting the end, or adding a
+    /// callback); the handle waits for none.
+    busy: usize,
+    callbacks: Option<Arc<DoneCallbacks<T>>>,
     handle: Option<Waker>,
     job: Option<Waker>,
+}
+
+#[derive(Clone, Copy)]
+enum End {
+    Completed,
+    Panicked,
+    Cancelled,
+}
+
+impl End {
+    fn of<T>(result: &Result<T, TaskError>) -> Self {
+        match result {
+            Ok(_) => End::Completed,
+            Err(TaskError::Panicked(_)) => End::Panicked,
+            Err(TaskError::Aborted | TaskError::Shutdown) => End::Cancelled,
+        }
+    }
 }
 
 impl<T> Cell<T> {
@@ -38,7 +75,11 @@ impl<T> Cell<T> {
             aborted: AtomicBool::new(false),
             state: Mutex::new(State {
                 result: None,
-                finished: false,
+                end: None,
+                ready: false,
+                taken: false,
+                busy: 0,
+                callbacks: None,
                 handle: None,
                 job: None,
             }),
@@ -50,20 +91,108 @@ impl<T> Cell<T> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Hands the result to the handle (first call only) and wakes it.
+    /// Reports the result (first call only): runs the callbacks, if any,
+    /// then hands the result to the handle and wakes it.
     pub(crate) fn finish(&self, result: Result<T, TaskError>) {
-        let waker = {
-            let mut state = self.lock();
-            if state.finished {
-                return;
-            }
-            state.finished = true;
+        let mut state = self.lock();
+        if state.end.is_some() {
+            return;
+        }
+        let end = End::of(&result);
+        state.end = Some(end);
+        let Some(callbacks) = state.callbacks.clone() else {
+            // No callbacks: the hot path.
             state.result = Some(result);
-            state.handle.take()
+            state.ready = true;
+            let waker = state.handle.take();
+            drop(state);
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+            return;
         };
+        state.busy += 1;
+        drop(state);
+        // We are the only reporter, so none of these can fail.
+        match result {
+            Ok(output) => {
+                let _ = callbacks.complete(output);
+            }
+            Err(err) => {
+                self.lock().result = Some(Err(err));
+                match end {
+                    End::Panicked => callbacks.panicked(),
+                    _ => callbacks.cancelled(),
+                };
+            }
+        }
+        let mut state = self.lock();
+        state.ready = true;
+        self.leave(state);
+    }
+
+    /// Ends a stay in the callbacks; wakes the handle if it was the last one
+    /// after the end.
+    fn leave(&self, mut state: MutexGuard<'_, State<T>>) {
+        state.busy -= 1;
+        let waker = if state.busy == 0 && state.ready {
+            state.handle.take()
+        } else {
+            None
+        };
+        drop(state);
         if let Some(waker) = waker {
             waker.wake();
         }
+    }
+
+    /// Adds a done callback, making the callbacks on first use. If the task
+    /// has ended, the callback runs at once, on this thread.
+    pub(crate) fn add_callback<F>(&self, callback: F) -> CallbackId
+    where
+        F: FnOnce(Outcome<'_, T>) + Send + 'static,
+    {
+        let mut state = self.lock();
+        let callbacks = match &state.callbacks {
+            Some(callbacks) => callbacks.clone(),
+            None => {
+                let callbacks = Arc::new(DoneCallbacks::new());
+                // Ended without callbacks: hand them the end. No callback is
+                // queued yet, so nothing runs under our lock.
+                match state.end {
+                    None => {}
+                    Some(End::Completed) => match state.result.take() {
+                        Some(Ok(output)) => {
+                            let _ = callbacks.complete(output);
+                        }
+                        _ => {
+                            callbacks.completed_taken();
+                        }
+                    },
+                    Some(End::Panicked) => {
+                        callbacks.panicked();
+                    }
+                    Some(End::Cancelled) => {
+                        callbacks.cancelled();
+                    }
+                }
+                state.callbacks = Some(callbacks.clone());
+                callbacks
+            }
+        };
+        state.busy += 1;
+        drop(state);
+        // Runs the callback now if the end was reported; a panic in it is
+        // caught in there, so `leave` always runs.
+        let id = callbacks.add(callback);
+        self.leave(self.lock());
+        id
+    }
+
+    /// Removes a callback that has not run yet.
+    pub(crate) fn remove_callback(&self, id: CallbackId) -> bool {
+        let callbacks = self.lock().callbacks.clone();
+        callbacks.is_some_and(|callbacks| callbacks.remove(id))
     }
 
     /// Asks the job to stop, and wakes it if it waits.
@@ -80,19 +209,30 @@ impl<T> Cell<T> {
     }
 
     pub(crate) fn is_finished(&self) -> bool {
-        self.lock().finished
+        self.lock().ready
     }
 
     /// The handle's side: takes the result, or registers to be woken.
     pub(crate) fn poll_result(&self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
         let mut state = self.lock();
-        if let Some(result) = state.result.take() {
-            return Poll::Ready(result);
-        }
         assert!(
-            !state.finished,
+            !state.taken,
             "`TaskHandle` polled after it returned its result"
         );
+        if state.ready && state.busy == 0 {
+            let result = match state.result.take() {
+                Some(result) => result,
+                // A completed output, held by the callbacks, which no thread
+                // is running (`busy == 0`): there to take.
+                None => Ok(state
+                    .callbacks
+                    .as_ref()
+                    .and_then(|callbacks| callbacks.take_output())
+                    .expect("a finished task left its output")),
+            };
+            state.taken = true;
+            return Poll::Ready(result);
+        }
         match &mut state.handle {
             Some(waker) if waker.will_wake(cx.waker()) => {}
             slot => *slot = Some(cx.waker().clone()),
@@ -100,7 +240,6 @@ impl<T> Cell<T> {
         Poll::Pending
     }
 }
-
 pin_project! {
     /// Runs a task's future until it completes or its handle aborts it.
     pub(crate) struct Abortable<'a, F, T> {

@@ -5,6 +5,7 @@ use std::task::{Context, Poll};
 
 use std::sync::Arc;
 
+use super::callbacks::{CallbackId, Outcome};
 use super::cell::Cell;
 use super::error::TaskError;
 
@@ -14,6 +15,9 @@ use super::error::TaskError;
 /// Awaiting it gives the task's output, or a [`TaskError`] if it panicked,
 /// was aborted, or was stopped by the pool's shutdown. Dropping it detaches
 /// the task: it still runs, and its output is dropped.
+///
+/// It takes asyncio-style done callbacks, run on every outcome: see
+/// [`add_done_callback`](Self::add_done_callback).
 ///
 /// It is not `Clone`, as a task has one output; it is `Unpin`.
 ///
@@ -42,6 +46,88 @@ pub struct TaskHandle<T> {
 impl<T> TaskHandle<T> {
     pub(crate) fn new(cell: Arc<Cell<T>>) -> Self {
         TaskHandle { cell }
+    }
+
+    /// Adds a callback to run when the task ends, and returns its id:
+    /// asyncio's `Task.add_done_callback` for the pool.
+    ///
+    /// Callbacks run once each, in the order they were added, on every
+    /// outcome: [`Completed`](Outcome::Completed) with a reference to the
+    /// output (which the handle still returns afterwards),
+    /// [`Panicked`](Outcome::Panicked), or [`Cancelled`](Outcome::Cancelled)
+    /// (aborted through the handle, or stopped by the pool's shutdown). They
+    /// run on the thread that ends the task, right after its future is
+    /// dropped and before the pool counts it as finished: the pool's worker,
+    /// or whoever drops a task the pool stops (a shutdown, the last pool
+    /// handle dropped). [`TaskPool::join`] and an awaited handle therefore
+    /// return only after every callback added before the end has run. A callback added after the task ended runs at once, on this
+    /// thread, before this method returns; it sees the output unless the
+    /// handle has already returned it.
+    ///
+    /// A panicking callback is caught: the other callbacks still run and the
+    /// task's output is untouched. The panic is reported by the panic hook
+    /// (by default a message on standard error), like any panic; the handle
+    /// does not report it.
+    ///
+    /// These are the rules of [`CallbackHandle`](super::CallbackHandle),
+    /// built on the same [`DoneCallbacks`](super::DoneCallbacks). A task
+    /// that never gets a callback pays nothing for them but one check when
+    /// it ends: the callback list is made by the first call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use async_kit::task::{Outcome, TaskPool};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let pool = TaskPool::new(2);
+    /// let log = Arc::new(Mutex::new(Vec::new()));
+    /// let handle = pool.spawn(async { 6 * 7 }).await.unwrap();
+    /// for name in ["first", "second"] {
+    ///     let log = log.clone();
+    ///     handle.add_done_callback(move |outcome: Outcome<'_, i32>| {
+    ///         if let Outcome::Completed(Some(n)) = outcome {
+    ///             log.lock().unwrap().push(format!("{name}: {n}"));
+    ///         }
+    ///     });
+    /// }
+    /// assert_eq!(handle.await.unwrap(), 42);
+    /// assert_eq!(*log.lock().unwrap(), ["first: 42", "second: 42"]);
+    /// # }
+    /// ```
+    ///
+    /// [`TaskPool::join`]: super::TaskPool::join
+    pub fn add_done_callback<F>(&self, callback: F) -> CallbackId
+    where
+        F: FnOnce(Outcome<'_, T>) + Send + 'static,
+    {
+        self.cell.add_callback(callback)
+    }
+
+    /// Removes a callback that has not run yet. Returns `false` if it has
+    /// already run (or is running), or was already removed.
+    ///
+    /// Ids are counted per handle: pass only ids this handle returned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_kit::task::TaskPool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let pool = TaskPool::new(1);
+    /// let handle = pool.spawn(async {}).await.unwrap();
+    /// let id = handle.add_done_callback(|_| panic!("removed, never runs"));
+    /// assert!(handle.remove_done_callback(id));
+    /// assert!(!handle.remove_done_callback(id));
+    /// handle.await.unwrap();
+    /// # }
+    /// ```
+    pub fn remove_done_callback(&self, id: CallbackId) -> bool {
+        self.cell.remove_callback(id)
     }
 
     /// Aborts the task.
