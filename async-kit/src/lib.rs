@@ -9,6 +9,10 @@
 //!   [`deadline`] / [`remaining`] tell any code how much time it has left.
 //! - [`time`]: the functions behind the attribute, [`time::timeout`] and
 //!   [`time::timeout_at`].
+//! - [`sync`] and [`task`]: concurrency control. [`Limiter`] (a resizable
+//!   fair semaphore, `fut.limited(&limiter)`), [`KeyedLimiter`] (a limit per
+//!   key), and [`TaskPool`] (a bounded pool of tasks with backpressure,
+//!   panic isolation, figures, `map` and a graceful shutdown).
 //! - [`future`] and [`task`]'s callbacks and groups: [`CompletionExt`]
 //!   (`on_complete`, `on_cancel`, `on_done`) for any future, task handles
 //!   that take done callbacks after spawning ([`task::spawn`],
@@ -31,10 +35,6 @@
 //!   cancel them; shut down with a deadline and a report.
 //! - [`debug`](mod@debug): [`fut.warn_slow_polls(threshold)`](debug::WarnSlowExt)
 //!   names the future whose poll blocked its worker, and for how long.
-//! - [`sync`] and [`task`]: concurrency control. [`Limiter`] (a resizable
-//!   fair semaphore, `fut.limited(&limiter)`), [`KeyedLimiter`] (a limit per
-//!   key), and [`TaskPool`] (a bounded pool of tasks with backpressure,
-//!   panic isolation, figures, `map` and a graceful shutdown).
 //!
 //! # Example
 //!
