@@ -2,50 +2,17 @@
 //! (order, every outcome, late adds, removal, panicking callbacks, other
 //! threads) for tasks of a `TaskPool`.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_kit::task::{CallbackId, Outcome, TaskHandle, TaskPool};
 use tokio::sync::oneshot;
 use tokio::time::sleep;
 
-type Log = Arc<Mutex<Vec<String>>>;
+mod callbacks_support;
 
-fn log() -> Log {
-    Arc::new(Mutex::new(Vec::new()))
-}
-
-fn entries(log: &Log) -> Vec<String> {
-    log.lock().unwrap().clone()
-}
-
-/// A callback that records its name and the outcome it saw.
-fn recorder<T: std::fmt::Debug>(
-    log: &Log,
-    name: &'static str,
-) -> impl FnOnce(Outcome<'_, T>) + Send + 'static {
-    let log = log.clone();
-    move |outcome| {
-        let seen = match outcome {
-            Outcome::Completed(Some(out)) => format!("completed {out:?}"),
-            Outcome::Completed(None) => "completed, taken".to_string(),
-            Outcome::Panicked => "panicked".to_string(),
-            Outcome::Cancelled => "cancelled".to_string(),
-        };
-        log.lock().unwrap().push(format!("{name}: {seen}"));
-    }
-}
-
-/// Logs when the task's future is dropped, to prove that callbacks of a
-/// stopped task run after its future is gone.
-struct DropGuard(Log);
-
-impl Drop for DropGuard {
-    fn drop(&mut self) {
-        self.0.lock().unwrap().push("future dropped".to_string());
-    }
-}
+use callbacks_support::{DropGuard, entries, log, recorder};
 
 #[tokio::test(start_paused = true)]
 async fn callbacks_run_in_order_added_before_the_handle_returns() {
