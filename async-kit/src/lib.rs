@@ -109,7 +109,7 @@
     rust_2018_idioms,
     unreachable_pub
 )]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

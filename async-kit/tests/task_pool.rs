@@ -175,6 +175,36 @@ async fn panics_are_isolated_counted_and_keep_their_payload() {
     assert_eq!(pool.spawn(async { 7 }).await.unwrap().await.unwrap(), 7);
 }
 
+/// A future whose `Drop` panics after it completed: the task reports the
+/// panic, the future is dropped once, and the pool's only worker goes on.
+#[tokio::test]
+async fn a_panicking_drop_is_the_tasks_panic_and_the_pool_goes_on() {
+    struct Bomb(Arc<AtomicUsize>);
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            panic!("boom in drop");
+        }
+    }
+    let drops = Arc::new(AtomicUsize::new(0));
+    let pool = TaskPool::new(1);
+    let bomb = Bomb(drops.clone());
+    let handle = pool
+        .spawn(async move {
+            let _bomb = &bomb;
+            7
+        })
+        .await
+        .unwrap();
+    let err = handle.await.unwrap_err();
+    assert!(err.is_panic(), "{err:?}");
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    let next = pool.spawn(async { 8 }).await.unwrap();
+    assert_eq!(next.await.unwrap(), 8);
+    let figures = pool.figures();
+    assert_eq!((figures.panicked, figures.completed), (1, 1));
+}
+
 #[tokio::test(start_paused = true)]
 async fn shutdown_drops_every_unfinished_future_and_reports() {
     let pool = TaskPool::builder().limit(4).queue_capacity(6).build();
@@ -516,7 +546,24 @@ fn auto_traits() {
 /// asleep, which the watchdog turns into a failure instead of a hang.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_wake_up_is_lost_between_bursts() {
-    let pool = TaskPool::builder().limit(8).queue_capacity(8).build();
+    bursts_finish(TaskPool::builder().limit(8).queue_capacity(8).build()).await;
+}
+
+/// The same with workers that park at once, and with workers that watch
+/// the queue far longer than a burst takes (one at a time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_wake_up_is_lost_whatever_the_idle_spin() {
+    for spin in [Duration::ZERO, Duration::from_millis(1)] {
+        let pool = TaskPool::builder()
+            .limit(8)
+            .queue_capacity(8)
+            .idle_spin(spin)
+            .build();
+        bursts_finish(pool).await;
+    }
+}
+
+async fn bursts_finish(pool: TaskPool) {
     let bursts = durations(3_000, 0x2545_F491_4F6C_DD1D);
     let all = async {
         for (round, n) in bursts.into_iter().enumerate() {

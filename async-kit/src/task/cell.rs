@@ -2,13 +2,9 @@
 //! for each side, and the done callbacks if any were added, in one
 //! allocation.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
-
-use pin_project_lite::pin_project;
 
 use super::callbacks::{CallbackId, DoneCallbacks, Outcome};
 use super::error::TaskError;
@@ -70,8 +66,8 @@ impl End {
 }
 
 impl<T> Cell<T> {
-    pub(crate) fn new() -> Arc<Self> {
-        Arc::new(Cell {
+    pub(crate) fn new() -> Self {
+        Cell {
             aborted: AtomicBool::new(false),
             state: Mutex::new(State {
                 result: None,
@@ -83,7 +79,7 @@ impl<T> Cell<T> {
                 handle: None,
                 job: None,
             }),
-        })
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State<T>> {
@@ -204,6 +200,20 @@ impl<T> Cell<T> {
         }
     }
 
+    /// The job's side, when its future waits: registers its waker where
+    /// `abort` looks. Returns `true` if the task was aborted meanwhile.
+    pub(crate) fn register_job(&self, waker: &Waker) -> bool {
+        let mut state = self.lock();
+        if self.is_aborted() {
+            return true;
+        }
+        match &mut state.job {
+            Some(old) if old.will_wake(waker) => {}
+            slot => *slot = Some(waker.clone()),
+        }
+        false
+    }
+
     pub(crate) fn is_aborted(&self) -> bool {
         self.aborted.load(Ordering::Acquire)
     }
@@ -234,48 +244,6 @@ impl<T> Cell<T> {
             return Poll::Ready(result);
         }
         match &mut state.handle {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            slot => *slot = Some(cx.waker().clone()),
-        }
-        Poll::Pending
-    }
-}
-pin_project! {
-    /// Runs a task's future until it completes or its handle aborts it.
-    pub(crate) struct Abortable<'a, F, T> {
-        #[pin]
-        future: F,
-        cell: &'a Cell<T>,
-    }
-}
-
-impl<'a, F, T> Abortable<'a, F, T> {
-    pub(crate) fn new(future: F, cell: &'a Cell<T>) -> Self {
-        Abortable { future, cell }
-    }
-}
-
-/// The handle asked the task to stop.
-pub(crate) struct Aborted;
-
-impl<F: Future, T> Future for Abortable<'_, F, T> {
-    type Output = Result<F::Output, Aborted>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        if this.cell.is_aborted() {
-            return Poll::Ready(Err(Aborted));
-        }
-        if let Poll::Ready(output) = this.future.poll(cx) {
-            return Poll::Ready(Ok(output));
-        }
-        // Waiting: register under the lock, where `abort` looks, after
-        // checking the flag again there.
-        let mut state = this.cell.lock();
-        if this.cell.is_aborted() {
-            return Poll::Ready(Err(Aborted));
-        }
-        match &mut state.job {
             Some(waker) if waker.will_wake(cx.waker()) => {}
             slot => *slot = Some(cx.waker().clone()),
         }

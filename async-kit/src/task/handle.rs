@@ -6,8 +6,8 @@ use std::task::{Context, Poll};
 use std::sync::Arc;
 
 use super::callbacks::{CallbackId, Outcome};
-use super::cell::Cell;
 use super::error::TaskError;
+use super::job::HasCell;
 
 /// An owned permission to await, abort and check one task of a
 /// [`TaskPool`](crate::task::TaskPool).
@@ -40,12 +40,12 @@ use super::error::TaskError;
 /// ```
 #[must_use = "dropping the handle detaches the task"]
 pub struct TaskHandle<T> {
-    cell: Arc<Cell<T>>,
+    task: Arc<dyn HasCell<T>>,
 }
 
 impl<T> TaskHandle<T> {
-    pub(crate) fn new(cell: Arc<Cell<T>>) -> Self {
-        TaskHandle { cell }
+    pub(super) fn new(task: Arc<dyn HasCell<T>>) -> Self {
+        TaskHandle { task }
     }
 
     /// Adds a callback to run when the task ends, and returns its id:
@@ -103,7 +103,7 @@ impl<T> TaskHandle<T> {
     where
         F: FnOnce(Outcome<'_, T>) + Send + 'static,
     {
-        self.cell.add_callback(callback)
+        self.task.cell().add_callback(callback)
     }
 
     /// Removes a callback that has not run yet. Returns `false` if it has
@@ -127,7 +127,7 @@ impl<T> TaskHandle<T> {
     /// # }
     /// ```
     pub fn remove_done_callback(&self, id: CallbackId) -> bool {
-        self.cell.remove_callback(id)
+        self.task.cell().remove_callback(id)
     }
 
     /// Aborts the task.
@@ -150,7 +150,7 @@ impl<T> TaskHandle<T> {
     /// # }
     /// ```
     pub fn abort(&self) {
-        self.cell.abort();
+        self.task.cell().abort();
     }
 
     /// Returns `true` once the task has finished: its output or error is
@@ -173,7 +173,7 @@ impl<T> TaskHandle<T> {
     #[must_use]
     pub fn is_finished(&self) -> bool {
         // The pool always hands over a result, even when it drops the task.
-        self.cell.is_finished()
+        self.task.cell().is_finished()
     }
 }
 
@@ -181,7 +181,7 @@ impl<T> Future for TaskHandle<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.cell.poll_result(cx)
+        self.task.cell().poll_result(cx)
     }
 }
 
@@ -189,7 +189,7 @@ impl<T> fmt::Debug for TaskHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskHandle")
             .field("finished", &self.is_finished())
-            .field("aborted", &self.cell.is_aborted())
+            .field("aborted", &self.task.cell().is_aborted())
             .finish()
     }
 }

@@ -21,6 +21,7 @@ mod figures;
 mod gather;
 mod handle;
 mod indexed;
+mod job;
 mod join_handle_ext;
 #[cfg(async_kit_loom)]
 mod loom_shim;

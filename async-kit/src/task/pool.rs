@@ -1,21 +1,19 @@
 use std::fmt;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use futures_util::FutureExt;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::builder::Builder;
-use super::cell::{Abortable, Cell};
-use super::error::{SpawnError, SpawnTimeoutError, TaskError, TrySpawnError};
+use super::error::{SpawnError, SpawnTimeoutError, TrySpawnError};
 use super::figures::{Figures, ShutdownReport};
 use super::handle::TaskHandle;
+use super::job::{Job, Outcome};
 use super::queue::Queue;
 use crate::sync::gate::Gate;
 
@@ -82,17 +80,9 @@ struct Owner {
     shared: Arc<Shared>,
 }
 
-type Job = Pin<Box<dyn Future<Output = Outcome> + Send>>;
-
-#[derive(Clone, Copy)]
-enum Outcome {
-    Completed,
-    Panicked,
-    Aborted,
-}
-
 struct Shared {
     name: Option<String>,
+    idle_spin: Duration,
     queue_capacity: usize,
     // Slots for tasks accepted and not finished: `limit + queue_capacity`.
     slots: Gate,
@@ -132,7 +122,7 @@ impl TaskPool {
     #[must_use]
     #[track_caller]
     pub fn new(limit: usize) -> Self {
-        Self::from_parts(None, limit, 0)
+        Self::from_parts(None, limit, 0, Builder::DEFAULT_IDLE_SPIN)
     }
 
     /// Returns a builder to set the pool's name, limit and queue capacity.
@@ -148,7 +138,12 @@ impl TaskPool {
     }
 
     #[track_caller]
-    pub(crate) fn from_parts(name: Option<String>, limit: usize, queue_capacity: usize) -> Self {
+    pub(crate) fn from_parts(
+        name: Option<String>,
+        limit: usize,
+        queue_capacity: usize,
+        idle_spin: Duration,
+    ) -> Self {
         let slots = limit
             .checked_add(queue_capacity)
             .expect("limit + queue capacity overflows usize");
@@ -156,6 +151,7 @@ impl TaskPool {
             owner: Arc::new(Owner {
                 shared: Arc::new(Shared {
                     name,
+                    idle_spin,
                     queue_capacity,
                     slots: Gate::new(slots),
                     limit: AtomicUsize::new(limit),
@@ -533,8 +529,7 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let cell = Cell::new();
-        let job: Job = Box::pin(run(fut, Reply(cell.clone())));
+        let (job, task) = Job::new(fut);
         self.live.fetch_add(1, Ordering::AcqRel);
         match self.queue.push(job) {
             Ok(()) => {
@@ -547,7 +542,7 @@ impl Shared {
                 self.finish(Outcome::Aborted);
             }
         }
-        TaskHandle::new(cell)
+        TaskHandle::new(task)
     }
 
     /// Starts one more worker if fewer than `limit` are alive. Returns
@@ -674,35 +669,16 @@ impl Shared {
     }
 }
 
-/// A task's body as the worker polls it: catches panics, obeys its handle's
-/// abort, and always hands a result to the handle.
-async fn run<F: Future>(fut: F, reply: Reply<F::Output>) -> Outcome {
-    let ran = Abortable::new(AssertUnwindSafe(fut).catch_unwind(), &reply.0).await;
-    let (outcome, result) = match ran {
-        Ok(Ok(output)) => (Outcome::Completed, Ok(output)),
-        Ok(Err(payload)) => (Outcome::Panicked, Err(TaskError::Panicked(payload))),
-        Err(_aborted) => (Outcome::Aborted, Err(TaskError::Aborted)),
-    };
-    // The handle may be gone (detached): the result is dropped with the cell.
-    reply.0.finish(result);
-    outcome
-}
-
-/// The job's share of the cell; if the job is dropped before it finishes,
-/// tells the handle that the pool stopped it.
-struct Reply<T>(Arc<Cell<T>>);
-
-impl<T> Drop for Reply<T> {
-    fn drop(&mut self) {
-        self.0.finish(Err(TaskError::Shutdown));
-    }
-}
-
 /// One worker: runs jobs one after another until the pool closes or the
 /// limit shrinks below the number of workers.
 async fn work(shared: Arc<Shared>) {
+    // Watching the queue only pays where another thread can fill it.
+    let spin = match tokio::runtime::Handle::current().runtime_flavor() {
+        tokio::runtime::RuntimeFlavor::MultiThread => shared.idle_spin,
+        _ => Duration::ZERO,
+    };
     loop {
-        let Some(job) = shared.queue.pop().await else {
+        let Some(job) = shared.queue.pop(spin).await else {
             break;
         };
         if shared.retire_if_over_limit() {

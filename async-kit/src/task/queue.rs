@@ -2,6 +2,7 @@
 //! one idle worker at a time.
 
 use std::pin::pin;
+use std::time::Duration;
 
 #[cfg(not(async_kit_loom))]
 use concurrent_queue::ConcurrentQueue;
@@ -29,6 +30,8 @@ pub(super) struct Queue<T> {
     // that the worker's `swap(false)` reads the pusher's `swap(true)` and
     // sees the pushed item (release/acquire through the read-modify-write).
     wake_pending: AtomicBool,
+    // One idle worker at a time may spin before parking (see `pop`).
+    searching: AtomicBool,
 }
 
 impl<T> Queue<T> {
@@ -37,6 +40,7 @@ impl<T> Queue<T> {
             items: ConcurrentQueue::unbounded(),
             idle: Notify::new(),
             wake_pending: AtomicBool::new(false),
+            searching: AtomicBool::new(false),
         }
     }
 
@@ -67,11 +71,47 @@ impl<T> Queue<T> {
         Some(item)
     }
 
-    /// Waits for an item; `None` once the queue is closed and empty.
-    pub(super) async fn pop(&self) -> Option<T> {
+    /// Lets one idle worker at a time watch the queue for up to `budget`
+    /// before it parks; returns `true` if an item arrived meanwhile.
+    ///
+    /// On a multi-thread runtime, parking a worker thread and waking it
+    /// again costs a futex wait, a wake-up and a context switch, which on a
+    /// virtual machine is tens of microseconds: more than a burst of small
+    /// jobs takes. One watcher catches the next submission without that
+    /// round trip; the others park at once, so an idle pool burns at most
+    /// `budget` of one thread each time it runs dry.
+    fn spin(&self, budget: Duration) -> bool {
+        if self.searching.swap(true, Ordering::Acquire) {
+            return false;
+        }
+        let start = std::time::Instant::now();
+        let found = 'watch: loop {
+            for _ in 0..32 {
+                if !self.items.is_empty() {
+                    break 'watch true;
+                }
+                if self.items.is_closed() {
+                    break 'watch false;
+                }
+                std::hint::spin_loop();
+            }
+            if start.elapsed() >= budget {
+                break false;
+            }
+        };
+        self.searching.store(false, Ordering::Release);
+        found
+    }
+
+    /// Waits for an item; `None` once the queue is closed and empty. An idle
+    /// worker may first watch the queue for up to `spin` (see `spin`).
+    pub(super) async fn pop(&self, spin: Duration) -> Option<T> {
         loop {
             if let Some(item) = self.take() {
                 return Some(item);
+            }
+            if !spin.is_zero() && self.spin(spin) {
+                continue;
             }
             let mut idle = pin!(self.idle.notified());
             // Registered before looking again, so a push or a close in
@@ -123,6 +163,7 @@ mod loom_tests {
     use loom::thread;
 
     use super::Queue;
+    use std::time::Duration;
 
     /// Each worker takes exactly one item and stops: a lost wake-up leaves
     /// one of them waiting forever, which loom reports as a deadlock.
@@ -133,7 +174,32 @@ mod loom_tests {
             let workers: Vec<_> = (0..2)
                 .map(|_| {
                     let queue = queue.clone();
-                    thread::spawn(move || loom::future::block_on(queue.pop()))
+                    thread::spawn(move || loom::future::block_on(queue.pop(Duration::ZERO)))
+                })
+                .collect();
+            assert!(queue.push(1).is_ok());
+            assert!(queue.push(2).is_ok());
+            let mut got: Vec<u32> = workers
+                .into_iter()
+                .map(|w| w.join().unwrap().unwrap())
+                .collect();
+            got.sort_unstable();
+            assert_eq!(got, [1, 2]);
+        });
+    }
+
+    /// Workers that watch the queue before parking (one at a time) still
+    /// get every item, and the one that does not watch still parks safely.
+    #[test]
+    fn watching_workers_get_every_item() {
+        loom::model(|| {
+            let queue = Arc::new(Queue::new());
+            let workers: Vec<_> = (0..2)
+                .map(|_| {
+                    let queue = queue.clone();
+                    thread::spawn(move || {
+                        loom::future::block_on(queue.pop(Duration::from_nanos(1)))
+                    })
                 })
                 .collect();
             assert!(queue.push(1).is_ok());
@@ -159,8 +225,8 @@ mod loom_tests {
                 })
                 .collect();
             let got = loom::future::block_on(async {
-                let a = queue.pop().await.unwrap();
-                let b = queue.pop().await.unwrap();
+                let a = queue.pop(Duration::ZERO).await.unwrap();
+                let b = queue.pop(Duration::ZERO).await.unwrap();
                 a + b
             });
             for p in pushers {
@@ -180,7 +246,7 @@ mod loom_tests {
                 thread::spawn(move || {
                     loom::future::block_on(async {
                         let mut got = Vec::new();
-                        while let Some(item) = queue.pop().await {
+                        while let Some(item) = queue.pop(Duration::ZERO).await {
                             got.push(item);
                         }
                         got

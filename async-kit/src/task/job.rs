@@ -1,0 +1,207 @@
+#![allow(unsafe_code)]
+//! A pool task in one allocation: the future and the [`Cell`] its handle
+//! reads, side by side, so a submission costs one `Arc` and no `Box`.
+
+use std::cell::UnsafeCell;
+use std::future::Future;
+use std::mem::MaybeUninit;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use super::cell::Cell;
+use super::error::TaskError;
+
+/// How a job ended, for the pool's figures.
+#[derive(Clone, Copy)]
+pub(super) enum Outcome {
+    Completed,
+    Panicked,
+    Aborted,
+}
+
+/// The allocation shared by a [`Job`] and a
+/// [`TaskHandle`](super::TaskHandle).
+struct Task<F: Future> {
+    cell: Cell<F::Output>,
+    // Touched only through the one `Job` that owns the task's run (and by
+    // `Drop`, when no one else can). The future never moves: it lives in
+    // the `Arc` until dropped in place.
+    future: UnsafeCell<Slot<F>>,
+}
+
+struct Slot<F> {
+    // Cleared before the future is dropped, so a panicking `Drop` of the
+    // future can never lead to a second drop.
+    live: bool,
+    future: MaybeUninit<F>,
+}
+
+impl<F: Future> Drop for Task<F> {
+    fn drop(&mut self) {
+        let slot = self.future.get_mut();
+        if std::mem::take(&mut slot.live) {
+            // SAFETY: `live` says the future is initialized and not yet
+            // dropped; it is dropped in place, where it was pinned.
+            unsafe { slot.future.assume_init_drop() };
+        }
+    }
+}
+
+// SAFETY: `future` is only reached through `Job`, which is unique and not
+// `Sync`-shared (it takes `&mut self`), so moving the `Arc` to another
+// thread moves at most one user of it; `F: Send` lets it run there. The
+// cell is `Sync` when its output is `Send`.
+unsafe impl<F: Future + Send> Sync for Task<F> where F::Output: Send {}
+// SAFETY: as above; the future and the output may move between threads.
+unsafe impl<F: Future + Send> Send for Task<F> where F::Output: Send {}
+
+/// The handle's view of a task: its cell, whatever the future's type.
+pub(super) trait HasCell<T>: Send + Sync {
+    fn cell(&self) -> &Cell<T>;
+}
+
+impl<F> HasCell<F::Output> for Task<F>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    fn cell(&self) -> &Cell<F::Output> {
+        &self.cell
+    }
+}
+
+/// The worker's view of a task, with the future's type erased.
+trait Run: Send + Sync {
+    /// Polls the future once, ending the task when it is done.
+    ///
+    /// # Safety
+    ///
+    /// Only the task's unique [`Job`] may call it, and not after it
+    /// returned `Ready` or after `cancel`.
+    unsafe fn poll_run(&self, cx: &mut Context<'_>) -> Poll<Outcome>;
+
+    /// Drops the future and tells the handle the pool stopped the task.
+    ///
+    /// # Safety
+    ///
+    /// As for `poll_run`.
+    unsafe fn cancel(&self);
+}
+
+impl<F> Task<F>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    /// # Safety
+    ///
+    /// Only the unique `Job` may call it.
+    unsafe fn drop_future(&self) {
+        // SAFETY: the caller is the only one reaching `future`.
+        let slot = unsafe { &mut *self.future.get() };
+        if std::mem::take(&mut slot.live) {
+            // SAFETY: `live` said the future is initialized and not yet
+            // dropped; it is dropped in place, where it was pinned.
+            unsafe { slot.future.assume_init_drop() };
+        }
+    }
+}
+
+impl<F> Run for Task<F>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    unsafe fn poll_run(&self, cx: &mut Context<'_>) -> Poll<Outcome> {
+        let (mut outcome, mut result) = if self.cell.is_aborted() {
+            (Outcome::Aborted, Err(TaskError::Aborted))
+        } else {
+            let polled = catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: the caller is the only one reaching `future`.
+                let slot = unsafe { &mut *self.future.get() };
+                assert!(slot.live, "a job polled after it ended");
+                // SAFETY: `live` says the future is initialized; it never
+                // moves out of the `Arc`, so pinning it is sound.
+                unsafe { Pin::new_unchecked(slot.future.assume_init_mut()) }.poll(cx)
+            }));
+            match polled {
+                Ok(Poll::Ready(output)) => (Outcome::Completed, Ok(output)),
+                Ok(Poll::Pending) => {
+                    if !self.cell.register_job(cx.waker()) {
+                        return Poll::Pending;
+                    }
+                    (Outcome::Aborted, Err(TaskError::Aborted))
+                }
+                Err(payload) => (Outcome::Panicked, Err(TaskError::Panicked(payload))),
+            }
+        };
+        // The future goes before the handle hears of the end. A `Drop` that
+        // panics is that task's panic, not the worker's.
+        // SAFETY: as above.
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| unsafe { self.drop_future() })) {
+            (outcome, result) = (Outcome::Panicked, Err(TaskError::Panicked(payload)));
+        }
+        self.cell.finish(result);
+        Poll::Ready(outcome)
+    }
+
+    unsafe fn cancel(&self) {
+        // SAFETY: the caller is the only one reaching `future`. A panic of
+        // its `Drop` has no one to go to but the handle, which hears that
+        // the pool stopped the task.
+        let _ = catch_unwind(AssertUnwindSafe(|| unsafe { self.drop_future() }));
+        self.cell.finish(Err(TaskError::Shutdown));
+    }
+}
+
+/// The pool's share of a task: runs it once, and if it is dropped before
+/// the task ends (queued at shutdown, or its worker aborted), drops the
+/// future and tells the handle.
+pub(super) struct Job {
+    task: Option<Arc<dyn Run>>,
+}
+
+impl Job {
+    /// Makes a task; returns the pool's job and the handle's view.
+    pub(super) fn new<F>(future: F) -> (Job, Arc<dyn HasCell<F::Output>>)
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let task = Arc::new(Task {
+            cell: Cell::new(),
+            future: UnsafeCell::new(Slot {
+                live: true,
+                future: MaybeUninit::new(future),
+            }),
+        });
+        let handle: Arc<dyn HasCell<F::Output>> = task.clone();
+        (Job { task: Some(task) }, handle)
+    }
+}
+
+impl Future for Job {
+    type Output = Outcome;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+        let task = self.task.as_ref().expect("a job polled after it ended");
+        // SAFETY: this `Job` is the task's only runner, and it forgets the
+        // task below once the task has ended.
+        let ended = unsafe { task.poll_run(cx) };
+        if ended.is_ready() {
+            self.task = None;
+        }
+        ended
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            // SAFETY: the task has not ended and this is its only runner.
+            unsafe { task.cancel() };
+        }
+    }
+}
