@@ -2,9 +2,12 @@
 //! for each side, and the done callbacks if any were added, in one
 //! allocation.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
+
+use spin::mutex::{SpinMutex, SpinMutexGuard};
+use spin::relax::Yield;
 
 use super::callbacks::{CallbackId, DoneCallbacks, Outcome};
 use super::error::TaskError;
@@ -27,7 +30,9 @@ use super::error::TaskError;
 /// returns before the callbacks added before the end have run.
 pub(crate) struct Cell<T> {
     aborted: AtomicBool,
-    state: Mutex<State<T>>,
+    // Held for a few field moves only, never across user code, so a spin
+    // lock (unlock is a plain store) beats a parking mutex here.
+    state: SpinMutex<State<T>, Yield>,
 }
 
 struct State<T> {
@@ -69,7 +74,7 @@ impl<T> Cell<T> {
     pub(crate) fn new() -> Self {
         Cell {
             aborted: AtomicBool::new(false),
-            state: Mutex::new(State {
+            state: SpinMutex::new(State {
                 result: None,
                 end: None,
                 ready: false,
@@ -82,9 +87,8 @@ impl<T> Cell<T> {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State<T>> {
-        // No code that can panic runs under the lock.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> SpinMutexGuard<'_, State<T>> {
+        self.state.lock()
     }
 
     /// Reports the result (first call only): runs the callbacks, if any,
@@ -129,7 +133,7 @@ impl<T> Cell<T> {
 
     /// Ends a stay in the callbacks; wakes the handle if it was the last one
     /// after the end.
-    fn leave(&self, mut state: MutexGuard<'_, State<T>>) {
+    fn leave(&self, mut state: SpinMutexGuard<'_, State<T>>) {
         state.busy -= 1;
         let waker = if state.busy == 0 && state.ready {
             state.handle.take()

@@ -91,12 +91,12 @@ struct Shared {
     // `None` once the pool is closed; no worker starts after that.
     worker_set: Mutex<Option<JoinSet<()>>>,
     queue: Queue<Job>,
-    // Accepted and not finished; `idle` is notified when it drops to zero.
-    live: AtomicUsize,
+    // Tasks accepted and tasks ended; `idle` is notified when they meet.
+    submitted: AtomicU64,
+    finished: AtomicU64,
     idle: Notify,
     running: AtomicUsize,
     peak_running: AtomicUsize,
-    completed: AtomicU64,
     panicked: AtomicU64,
     aborted: AtomicU64,
 }
@@ -158,11 +158,11 @@ impl TaskPool {
                     workers: AtomicUsize::new(0),
                     worker_set: Mutex::new(Some(JoinSet::new())),
                     queue: Queue::new(),
-                    live: AtomicUsize::new(0),
+                    submitted: AtomicU64::new(0),
+                    finished: AtomicU64::new(0),
                     idle: Notify::new(),
                     running: AtomicUsize::new(0),
                     peak_running: AtomicUsize::new(0),
-                    completed: AtomicU64::new(0),
                     panicked: AtomicU64::new(0),
                     aborted: AtomicU64::new(0),
                 }),
@@ -530,7 +530,7 @@ impl Shared {
         F::Output: Send + 'static,
     {
         let (job, task) = Job::new(fut);
-        self.live.fetch_add(1, Ordering::AcqRel);
+        self.submitted.fetch_add(1, Ordering::SeqCst);
         match self.queue.push(job) {
             Ok(()) => {
                 self.start_worker_if_below_limit();
@@ -622,16 +622,41 @@ impl Shared {
 
     /// Accounts for one job that ended, however it ended.
     fn finish(&self, outcome: Outcome) {
-        let counter = match outcome {
-            Outcome::Completed => &self.completed,
-            Outcome::Panicked => &self.panicked,
-            Outcome::Aborted => &self.aborted,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        // `completed` is `finished - panicked - aborted`: the common ending
+        // costs no counter of its own.
+        match outcome {
+            Outcome::Completed => {}
+            Outcome::Panicked => {
+                self.panicked.fetch_add(1, Ordering::Relaxed);
+            }
+            Outcome::Aborted => {
+                self.aborted.fetch_add(1, Ordering::Relaxed);
+            }
+        }
         self.slots.release();
-        if self.live.fetch_sub(1, Ordering::AcqRel) == 1 {
+        // Every task's submission happens before its end, so the last one
+        // to finish sees `finished == submitted`.
+        let finished = self.finished.fetch_add(1, Ordering::SeqCst) + 1;
+        if finished == self.submitted.load(Ordering::SeqCst) {
             self.idle.notify_waiters();
         }
+    }
+
+    /// Accepted and not finished; `finished` is read first, so a task
+    /// submitted in between only makes it larger.
+    fn live(&self) -> u64 {
+        let finished = self.finished.load(Ordering::SeqCst);
+        self.submitted
+            .load(Ordering::SeqCst)
+            .saturating_sub(finished)
+    }
+
+    fn completed(&self) -> u64 {
+        // The outcome counters are bumped before `finished`.
+        let finished = self.finished.load(Ordering::SeqCst);
+        finished
+            .saturating_sub(self.panicked.load(Ordering::Relaxed))
+            .saturating_sub(self.aborted.load(Ordering::Relaxed))
     }
 
     async fn wait_idle(&self) {
@@ -640,7 +665,7 @@ impl Shared {
             // Register before reading `live`, so the last `finish` cannot
             // notify in between and be missed.
             notified.as_mut().enable();
-            if self.live.load(Ordering::Acquire) == 0 {
+            if self.live() == 0 {
                 return;
             }
             notified.await;
@@ -651,8 +676,10 @@ impl Shared {
         let running = self.running.load(Ordering::Acquire);
         Figures {
             running,
-            queued: self.live.load(Ordering::Acquire).saturating_sub(running),
-            completed: self.completed.load(Ordering::Relaxed),
+            queued: usize::try_from(self.live())
+                .unwrap_or(usize::MAX)
+                .saturating_sub(running),
+            completed: self.completed(),
             panicked: self.panicked.load(Ordering::Relaxed),
             aborted: self.aborted.load(Ordering::Relaxed),
             peak_running: self.peak_running.load(Ordering::Relaxed),
@@ -662,7 +689,7 @@ impl Shared {
 
     fn report(&self) -> ShutdownReport {
         ShutdownReport {
-            completed: self.completed.load(Ordering::Relaxed),
+            completed: self.completed(),
             aborted: self.aborted.load(Ordering::Relaxed),
             panicked: self.panicked.load(Ordering::Relaxed),
         }

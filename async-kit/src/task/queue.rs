@@ -65,7 +65,9 @@ impl<T> Queue<T> {
 
     fn take(&self) -> Option<T> {
         let item = self.items.pop().ok()?;
-        if !self.items.is_empty() {
+        // While a wake-up is in flight, the worker it reaches will pass it
+        // on; skipping the swap then saves a read-modify-write per item.
+        if !self.items.is_empty() && !self.wake_pending.load(Ordering::Acquire) {
             self.wake_one();
         }
         Some(item)
