@@ -16,36 +16,28 @@ use std::task::{Context, Poll, Waker};
 use loom::sync::Mutex;
 pub(super) use loom::sync::atomic::{AtomicBool, Ordering};
 
-pub(super) struct ConcurrentQueue<T> {
+pub(super) struct Items<T> {
     inner: Mutex<(VecDeque<T>, bool)>,
 }
 
-pub(super) struct PushError<T>(T);
-
-impl<T> PushError<T> {
-    pub(super) fn into_inner(self) -> T {
-        self.0
-    }
-}
-
-impl<T> ConcurrentQueue<T> {
-    pub(super) fn unbounded() -> Self {
-        ConcurrentQueue {
+impl<T> Items<T> {
+    pub(super) fn new() -> Self {
+        Items {
             inner: Mutex::new((VecDeque::new(), false)),
         }
     }
 
-    pub(super) fn push(&self, item: T) -> Result<(), PushError<T>> {
+    pub(super) fn push(&self, item: T) -> Result<(), T> {
         let mut inner = self.inner.lock().unwrap();
         if inner.1 {
-            return Err(PushError(item));
+            return Err(item);
         }
         inner.0.push_back(item);
         Ok(())
     }
 
-    pub(super) fn pop(&self) -> Result<T, ()> {
-        self.inner.lock().unwrap().0.pop_front().ok_or(())
+    pub(super) fn pop(&self) -> Option<T> {
+        self.inner.lock().unwrap().0.pop_front()
     }
 
     pub(super) fn is_empty(&self) -> bool {

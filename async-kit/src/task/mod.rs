@@ -21,6 +21,8 @@ mod figures;
 mod gather;
 mod handle;
 mod indexed;
+#[cfg(not(async_kit_loom))]
+mod items;
 mod job;
 mod join_handle_ext;
 #[cfg(async_kit_loom)]

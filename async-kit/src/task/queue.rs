@@ -1,18 +1,18 @@
-//! The pool's job queue: a lock-free queue plus a wake-up rule that wakes
-//! one idle worker at a time.
+//! The pool's job queue: a spin-locked deque plus a wake-up rule that
+//! wakes one idle worker at a time.
 
 use std::pin::pin;
 use std::time::Duration;
 
 #[cfg(not(async_kit_loom))]
-use concurrent_queue::ConcurrentQueue;
+use super::items::Items;
 #[cfg(not(async_kit_loom))]
 use std::sync::atomic::{AtomicBool, Ordering};
 #[cfg(not(async_kit_loom))]
 use tokio::sync::Notify;
 
 #[cfg(async_kit_loom)]
-use super::loom_shim::{AtomicBool, ConcurrentQueue, Notify, Ordering};
+use super::loom_shim::{AtomicBool, Items, Notify, Ordering};
 
 /// An unbounded multi-producer multi-consumer queue for the pool's workers.
 ///
@@ -23,7 +23,7 @@ use super::loom_shim::{AtomicBool, ConcurrentQueue, Notify, Ordering};
 /// takes an item and sees more wakes the next one. Work still spreads over
 /// every worker (and thread) that is needed, one hand-off at a time.
 pub(super) struct Queue<T> {
-    items: ConcurrentQueue<T>,
+    items: Items<T>,
     idle: Notify,
     // `true` from a `notify_one` until the worker it woke (or the next one
     // to wait, if it stored a permit) runs again. Swapped, never stored, so
@@ -37,7 +37,7 @@ pub(super) struct Queue<T> {
 impl<T> Queue<T> {
     pub(super) fn new() -> Self {
         Queue {
-            items: ConcurrentQueue::unbounded(),
+            items: Items::new(),
             idle: Notify::new(),
             wake_pending: AtomicBool::new(false),
             searching: AtomicBool::new(false),
@@ -46,7 +46,7 @@ impl<T> Queue<T> {
 
     /// Pushes an item, or hands it back if the queue is closed.
     pub(super) fn push(&self, item: T) -> Result<(), T> {
-        self.items.push(item).map_err(|e| e.into_inner())?;
+        self.items.push(item)?;
         self.wake_one();
         Ok(())
     }
@@ -60,11 +60,11 @@ impl<T> Queue<T> {
     }
 
     pub(super) fn try_pop(&self) -> Option<T> {
-        self.items.pop().ok()
+        self.items.pop()
     }
 
     fn take(&self) -> Option<T> {
-        let item = self.items.pop().ok()?;
+        let item = self.items.pop()?;
         // While a wake-up is in flight, the worker it reaches will pass it
         // on; skipping the swap then saves a read-modify-write per item.
         if !self.items.is_empty() && !self.wake_pending.load(Ordering::Acquire) {
