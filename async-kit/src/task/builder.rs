@@ -101,8 +101,10 @@ impl Builder {
     /// in bursts. At most one worker of the pool watches at a time, with
     /// `std::hint::spin_loop`, so a pool that runs dry costs at most this
     /// long of one thread's time; other tasks on that thread wait for it
-    /// meanwhile. On a current-thread runtime workers never watch: nothing
-    /// can submit while they do.
+    /// meanwhile. Workers never watch on a current-thread runtime, where
+    /// nothing can submit while they do, nor on a multi-thread runtime with
+    /// more worker threads than the machine has cores, where the watcher
+    /// would take a core that another thread needs.
     ///
     /// # Examples
     ///

@@ -699,10 +699,10 @@ impl Shared {
 /// One worker: runs jobs one after another until the pool closes or the
 /// limit shrinks below the number of workers.
 async fn work(shared: Arc<Shared>) {
-    // Watching the queue only pays where another thread can fill it.
-    let spin = match tokio::runtime::Handle::current().runtime_flavor() {
-        tokio::runtime::RuntimeFlavor::MultiThread => shared.idle_spin,
-        _ => Duration::ZERO,
+    let spin = if watching_pays() {
+        shared.idle_spin
+    } else {
+        Duration::ZERO
     };
     loop {
         let Some(job) = shared.queue.pop(spin).await else {
@@ -728,6 +728,17 @@ async fn work(shared: Arc<Shared>) {
         tokio::task::coop::consume_budget().await;
     }
     shared.workers.fetch_sub(1, Ordering::AcqRel);
+}
+
+/// Watching the queue only pays where another thread can fill it
+/// meanwhile, and where the watcher does not take a core that the runtime's
+/// other threads need: a multi-thread runtime with no more workers than the
+/// machine has cores.
+fn watching_pays() -> bool {
+    let handle = tokio::runtime::Handle::current();
+    handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
+        && handle.metrics().num_workers()
+            <= std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 /// Accounts for the job a worker runs; dropped with the worker, it counts
