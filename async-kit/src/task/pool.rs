@@ -332,9 +332,10 @@ impl TaskPool {
     /// At once: waiting and new submissions fail and hand their future back.
     /// Tasks already accepted, running or queued, go on until the deadline;
     /// those not finished then are dropped, counted as aborted, and their
-    /// handles give [`TaskError::Shutdown`]. It returns as soon as every
-    /// task has finished or been dropped. Calling it again, or on a clone,
-    /// waits for the tasks still running and reports again.
+    /// handles give [`TaskError::Shutdown`](super::TaskError::Shutdown). It
+    /// returns as soon as every task has finished or been dropped. Calling
+    /// it again, or on a clone, waits for the tasks still running and
+    /// reports again.
     ///
     /// # Cancel safety
     ///
