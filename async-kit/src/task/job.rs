@@ -49,13 +49,14 @@ impl<F: Future> Drop for Task<F> {
     }
 }
 
-// SAFETY: `future` is only reached through `Job`, which is unique and not
-// `Sync`-shared (it takes `&mut self`), so moving the `Arc` to another
-// thread moves at most one user of it; `F: Send` lets it run there. The
-// cell is `Sync` when its output is `Send`.
-unsafe impl<F: Future + Send> Sync for Task<F> where F::Output: Send {}
-// SAFETY: as above; the future and the output may move between threads.
-unsafe impl<F: Future + Send> Send for Task<F> where F::Output: Send {}
+// SAFETY: `future` is only reached through the task's one `Job`, which
+// takes `&mut self` to run it, so sharing a `Task` between threads never
+// shares the future; `F: Send` lets it move to whichever thread runs the
+// job. What the cell needs is left to the compiler: the bounds ask for the
+// cell's own `Sync` (and `Send` below).
+unsafe impl<F: Future + Send> Sync for Task<F> where Cell<F::Output>: Sync {}
+// SAFETY: as above; the future may move to another thread with the task.
+unsafe impl<F: Future + Send> Send for Task<F> where Cell<F::Output>: Send {}
 
 /// The handle's view of a task: its cell, whatever the future's type.
 pub(super) trait HasCell<T>: Send + Sync {
