@@ -117,6 +117,7 @@ pub mod bridge;
 pub mod debug;
 pub mod future;
 pub mod offload;
+mod padded;
 pub mod queue;
 pub mod sync;
 pub mod task;

@@ -2,6 +2,8 @@ use std::cell::OnceCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::padded::Padded;
+
 /// Live figures of a [`CpuPool`](super::CpuPool), from
 /// [`CpuPool::figures`](super::CpuPool::figures).
 ///
@@ -55,12 +57,6 @@ pub(crate) struct Counters {
     submitted: Padded<AtomicU64>,
     workers: Box<[Arc<Padded<WorkerCounters>>]>,
 }
-
-/// Keeps a value on cache lines of its own (128 bytes: two lines, as the
-/// adjacent-line prefetcher of x86 pulls pairs).
-#[derive(Debug, Default)]
-#[repr(align(128))]
-pub(crate) struct Padded<T>(T);
 
 /// What one worker thread counts, written by that thread only.
 #[derive(Debug, Default)]

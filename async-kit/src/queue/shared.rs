@@ -15,6 +15,7 @@ use event_listener::{Event, EventListener};
 
 use super::error::{PutError, ShutDown, TaskDoneError, TryGetError, TryPutError};
 use super::sync::{AtomicUsize, Guard, Lock, Ordering};
+use crate::padded::Padded;
 
 /// Where the items wait: decides the order in which they leave.
 #[allow(unreachable_pub)]
@@ -103,19 +104,6 @@ impl<T, S: Store<T>> Drop for Waiter<'_, T, S> {
         if let Some(listener) = self.listener.take() {
             self.shared.forget(self.side, listener);
         }
-    }
-}
-
-/// Keeps a value on cache lines of its own, so that writers of neighbouring
-/// fields do not take its line away (128 bytes: adjacent-line prefetch).
-#[repr(align(128))]
-struct Padded<T>(T);
-
-impl<T> std::ops::Deref for Padded<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
     }
 }
 

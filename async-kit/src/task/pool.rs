@@ -15,6 +15,7 @@ use super::figures::{Figures, ShutdownReport};
 use super::handle::TaskHandle;
 use super::job::{Job, Outcome};
 use super::queue::Queue;
+use crate::padded::Padded;
 use crate::sync::gate::Gate;
 
 /// A bounded pool of tasks: never more than `limit` run at once.
@@ -84,18 +85,20 @@ struct Shared {
     name: Option<String>,
     idle_spin: Duration,
     queue_capacity: usize,
+    // The fields that both submitters and workers write sit on cache lines
+    // of their own, as do the counters that only one side writes.
     // Slots for tasks accepted and not finished: `limit + queue_capacity`.
-    slots: Gate,
+    slots: Padded<Gate>,
     limit: AtomicUsize,
     workers: AtomicUsize,
     // `None` once the pool is closed; no worker starts after that.
     worker_set: Mutex<Option<JoinSet<()>>>,
-    queue: Queue<Job>,
+    queue: Padded<Queue<Job>>,
     // Tasks accepted and tasks ended; `idle` is notified when they meet.
-    submitted: AtomicU64,
-    finished: AtomicU64,
+    submitted: Padded<AtomicU64>,
+    finished: Padded<AtomicU64>,
     idle: Notify,
-    running: AtomicUsize,
+    running: Padded<AtomicUsize>,
     peak_running: AtomicUsize,
     panicked: AtomicU64,
     aborted: AtomicU64,
@@ -153,15 +156,15 @@ impl TaskPool {
                     name,
                     idle_spin,
                     queue_capacity,
-                    slots: Gate::new(slots),
+                    slots: Padded(Gate::new(slots)),
                     limit: AtomicUsize::new(limit),
                     workers: AtomicUsize::new(0),
                     worker_set: Mutex::new(Some(JoinSet::new())),
-                    queue: Queue::new(),
-                    submitted: AtomicU64::new(0),
-                    finished: AtomicU64::new(0),
+                    queue: Padded(Queue::new()),
+                    submitted: Padded(AtomicU64::new(0)),
+                    finished: Padded(AtomicU64::new(0)),
                     idle: Notify::new(),
-                    running: AtomicUsize::new(0),
+                    running: Padded(AtomicUsize::new(0)),
                     peak_running: AtomicUsize::new(0),
                     panicked: AtomicU64::new(0),
                     aborted: AtomicU64::new(0),
