@@ -47,7 +47,7 @@ struct State<T> {
     taken: bool,
     /// Threads running code of `callbacks` (reporting the end, or adding a
     /// callback); the handle waits for none.
-    busy: usize,
+    busy: u32,
     callbacks: Option<Arc<DoneCallbacks<T>>>,
     handle: Option<Waker>,
     job: Option<Waker>,

@@ -4,7 +4,6 @@
 
 use std::cell::UnsafeCell;
 use std::future::Future;
-use std::mem::MaybeUninit;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -26,26 +25,23 @@ pub(super) enum Outcome {
 struct Task<F: Future> {
     cell: Cell<F::Output>,
     // Touched only through the one `Job` that owns the task's run (and by
-    // `Drop`, when no one else can). The future never moves: it lives in
-    // the `Arc` until dropped in place.
-    future: UnsafeCell<Slot<F>>,
+    // the task's own drop glue, when no one else can); `None` once the
+    // future has been dropped. The future never moves: it lives in the
+    // `Arc` until dropped in place. (An `Option` rather than a flag beside
+    // a `MaybeUninit`: for most futures it costs no byte.)
+    future: UnsafeCell<Option<F>>,
 }
 
-struct Slot<F> {
-    // Cleared before the future is dropped, so a panicking `Drop` of the
-    // future can never lead to a second drop.
-    live: bool,
-    future: MaybeUninit<F>,
-}
+/// Sets a future's slot to `None` without dropping what is in it: after the
+/// future was dropped in place, even when its `Drop` panicked, so that it is
+/// never dropped twice.
+struct Clear<F>(*mut Option<F>);
 
-impl<F: Future> Drop for Task<F> {
+impl<F> Drop for Clear<F> {
     fn drop(&mut self) {
-        let slot = self.future.get_mut();
-        if std::mem::take(&mut slot.live) {
-            // SAFETY: `live` says the future is initialized and not yet
-            // dropped; it is dropped in place, where it was pinned.
-            unsafe { slot.future.assume_init_drop() };
-        }
+        // SAFETY: the pointer is the task's slot, reached only by the job
+        // that made this guard; the future in it was dropped already.
+        unsafe { std::ptr::write(self.0, None) };
     }
 }
 
@@ -100,12 +96,14 @@ where
     ///
     /// Only the unique `Job` may call it.
     unsafe fn drop_future(&self) {
+        let slot = self.future.get();
         // SAFETY: the caller is the only one reaching `future`.
-        let slot = unsafe { &mut *self.future.get() };
-        if std::mem::take(&mut slot.live) {
-            // SAFETY: `live` said the future is initialized and not yet
-            // dropped; it is dropped in place, where it was pinned.
-            unsafe { slot.future.assume_init_drop() };
+        if let Some(future) = unsafe { (*slot).as_mut() } {
+            let future: *mut F = future;
+            let _clear = Clear(slot);
+            // SAFETY: the future is dropped in place, where it was pinned;
+            // `_clear` then marks the slot empty without a second drop.
+            unsafe { std::ptr::drop_in_place(future) };
         }
     }
 }
@@ -122,10 +120,10 @@ where
             let polled = catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: the caller is the only one reaching `future`.
                 let slot = unsafe { &mut *self.future.get() };
-                assert!(slot.live, "a job polled after it ended");
-                // SAFETY: `live` says the future is initialized; it never
-                // moves out of the `Arc`, so pinning it is sound.
-                unsafe { Pin::new_unchecked(slot.future.assume_init_mut()) }.poll(cx)
+                let future = slot.as_mut().expect("a job polled after it ended");
+                // SAFETY: the future never moves out of the `Arc` (it is
+                // dropped in place), so pinning it is sound.
+                unsafe { Pin::new_unchecked(future) }.poll(cx)
             }));
             match polled {
                 Ok(Poll::Ready(output)) => (Outcome::Completed, Ok(output)),
@@ -173,10 +171,7 @@ impl Job {
     {
         let task = Arc::new(Task {
             cell: Cell::new(),
-            future: UnsafeCell::new(Slot {
-                live: true,
-                future: MaybeUninit::new(future),
-            }),
+            future: UnsafeCell::new(Some(future)),
         });
         let handle: Arc<dyn HasCell<F::Output>> = task.clone();
         (Job { task: Some(task) }, handle)
