@@ -1,6 +1,8 @@
-#![allow(unsafe_code)]
 //! A pool task in one allocation: the future and the [`Cell`] its handle
 //! reads, side by side, so a submission costs one `Arc` and no `Box`.
+
+// The crate's only unsafe code: see the SAFETY notes below.
+#![allow(unsafe_code)]
 
 use std::cell::UnsafeCell;
 use std::future::Future;
