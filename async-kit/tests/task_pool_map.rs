@@ -154,10 +154,12 @@ async fn dropping_the_stream_drops_the_work_in_flight() {
             std::future::pending::<()>().await;
         }
     });
-    let poll = tokio::time::timeout(Duration::from_millis(1), results.next());
-    assert!(poll.await.is_err(), "nothing completes");
+    // The stream launches its workers while it is polled, so keep polling
+    // it (nothing ever completes) until all four have started, however
+    // slow the machine.
     while started.load(Ordering::SeqCst) < 4 {
-        tokio::task::yield_now().await;
+        let poll = tokio::time::timeout(Duration::from_millis(1), results.next());
+        assert!(poll.await.is_err(), "nothing completes");
     }
     drop(results);
     pool.join().await;
