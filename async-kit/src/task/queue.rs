@@ -171,37 +171,23 @@ mod loom_tests {
     /// one of them waiting forever, which loom reports as a deadlock.
     #[test]
     fn every_item_wakes_a_worker() {
-        loom::model(|| {
-            let queue = Arc::new(Queue::new());
-            let workers: Vec<_> = (0..2)
-                .map(|_| {
-                    let queue = queue.clone();
-                    thread::spawn(move || loom::future::block_on(queue.pop(Duration::ZERO)))
-                })
-                .collect();
-            assert!(queue.push(1).is_ok());
-            assert!(queue.push(2).is_ok());
-            let mut got: Vec<u32> = workers
-                .into_iter()
-                .map(|w| w.join().unwrap().unwrap())
-                .collect();
-            got.sort_unstable();
-            assert_eq!(got, [1, 2]);
-        });
+        two_workers_two_items(Duration::ZERO);
     }
 
-    /// Workers that watch the queue before parking (one at a time) still
-    /// get every item, and the one that does not watch still parks safely.
+    /// The same with workers that watch the queue before parking (one at a
+    /// time): the watcher still parks safely when nothing comes.
     #[test]
     fn watching_workers_get_every_item() {
-        loom::model(|| {
+        two_workers_two_items(Duration::from_nanos(1));
+    }
+
+    fn two_workers_two_items(spin: Duration) {
+        loom::model(move || {
             let queue = Arc::new(Queue::new());
             let workers: Vec<_> = (0..2)
                 .map(|_| {
                     let queue = queue.clone();
-                    thread::spawn(move || {
-                        loom::future::block_on(queue.pop(Duration::from_nanos(1)))
-                    })
+                    thread::spawn(move || loom::future::block_on(queue.pop(spin)))
                 })
                 .collect();
             assert!(queue.push(1).is_ok());
