@@ -6,8 +6,12 @@
 //! with `concurrent-queue` a pool task cost about 11 % more on the
 //! current-thread runtime, and up to twice as much on a loaded multi-thread
 //! one. `len` and `closed` are mirrored in atomics so that idle workers can
-//! watch the queue without taking the lock. The loom stand-in
-//! (`loom_shim::Items`) has the same shape, with loom's mutex.
+//! watch the queue without taking the lock. The price: with more runtime
+//! threads than cores, a holder that is preempted makes the others yield
+//! until it runs again (4 workers on 2 cores measured about 25 % slower
+//! than with a parking `std::sync::Mutex`, which in turn cost 29 % more on
+//! 2 workers; see BENCHMARKS.md). The loom stand-in (`loom_shim::Items`)
+//! has the same shape, with loom's mutex.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
