@@ -563,6 +563,22 @@ async fn no_wake_up_is_lost_whatever_the_idle_spin() {
     }
 }
 
+/// On a runtime with more workers than cores the pool's job queue parks
+/// waiters instead of spinning, and no worker watches: the bursts still all
+/// finish.
+#[test]
+fn no_wake_up_is_lost_on_an_oversubscribed_runtime() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores + 2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        bursts_finish(TaskPool::builder().limit(8).queue_capacity(8).build()).await;
+    });
+}
+
 async fn bursts_finish(pool: TaskPool) {
     let bursts = durations(3_000, 0x2545_F491_4F6C_DD1D);
     let all = async {

@@ -21,7 +21,7 @@ pub(super) struct Items<T> {
 }
 
 impl<T> Items<T> {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(_parking: bool) -> Self {
         Items {
             inner: Mutex::new((VecDeque::new(), false)),
         }

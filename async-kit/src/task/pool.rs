@@ -160,7 +160,12 @@ impl TaskPool {
                     limit: AtomicUsize::new(limit),
                     workers: AtomicUsize::new(0),
                     worker_set: Mutex::new(Some(JoinSet::new())),
-                    queue: Padded(Queue::new()),
+                    // Made on an oversubscribed runtime, the queue parks
+                    // rather than spins (see `items.rs`).
+                    queue: Padded(Queue::new(
+                        tokio::runtime::Handle::try_current()
+                            .is_ok_and(|handle| is_oversubscribed(&handle)),
+                    )),
                     submitted: Padded(AtomicU64::new(0)),
                     finished: Padded(AtomicU64::new(0)),
                     idle: Notify::new(),
@@ -741,8 +746,14 @@ async fn work(shared: Arc<Shared>) {
 fn watching_pays() -> bool {
     let handle = tokio::runtime::Handle::current();
     handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
+        && !is_oversubscribed(&handle)
+}
+
+/// A multi-thread runtime with more workers than the machine has cores.
+fn is_oversubscribed(handle: &tokio::runtime::Handle) -> bool {
+    handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
         && handle.metrics().num_workers()
-            <= std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+            > std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 /// Accounts for the job a worker runs; dropped with the worker, it counts

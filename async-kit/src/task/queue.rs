@@ -35,9 +35,11 @@ pub(super) struct Queue<T> {
 }
 
 impl<T> Queue<T> {
-    pub(super) fn new() -> Self {
+    /// A queue whose storage parks waiters on its lock if `parking`, or
+    /// spins (see `items.rs`).
+    pub(super) fn new(parking: bool) -> Self {
         Queue {
-            items: Items::new(),
+            items: Items::new(parking),
             idle: Notify::new(),
             wake_pending: AtomicBool::new(false),
             searching: AtomicBool::new(false),
@@ -183,7 +185,7 @@ mod loom_tests {
 
     fn two_workers_two_items(spin: Duration) {
         loom::model(move || {
-            let queue = Arc::new(Queue::new());
+            let queue = Arc::new(Queue::new(false));
             let workers: Vec<_> = (0..2)
                 .map(|_| {
                     let queue = queue.clone();
@@ -205,7 +207,7 @@ mod loom_tests {
     #[test]
     fn concurrent_pushes_reach_one_worker() {
         loom::model(|| {
-            let queue = Arc::new(Queue::new());
+            let queue = Arc::new(Queue::new(false));
             let pushers: Vec<_> = (1..=2)
                 .map(|i| {
                     let queue = queue.clone();
@@ -228,7 +230,7 @@ mod loom_tests {
     #[test]
     fn close_wakes_waiting_workers() {
         loom::model(|| {
-            let queue = Arc::new(Queue::new());
+            let queue = Arc::new(Queue::new(false));
             let worker = {
                 let queue = queue.clone();
                 thread::spawn(move || {
