@@ -54,7 +54,13 @@ impl<T> Queue<T> {
     }
 
     fn wake_one(&self) {
-        if !self.wake_pending.swap(true, Ordering::AcqRel) {
+        // While a wake-up is in flight, the worker it reaches will pass it
+        // on, so a plain load spares the read-modify-write. A `false` set by
+        // a worker before it last looked at the queue is visible here: the
+        // queue's lock orders that look before this push.
+        if !self.wake_pending.load(Ordering::Acquire)
+            && !self.wake_pending.swap(true, Ordering::AcqRel)
+        {
             // Wakes an idle worker, or leaves a permit for the next one to
             // wait, so the wake-up is never lost.
             self.idle.notify_one();
@@ -67,9 +73,7 @@ impl<T> Queue<T> {
 
     fn take(&self) -> Option<T> {
         let item = self.items.pop()?;
-        // While a wake-up is in flight, the worker it reaches will pass it
-        // on; skipping the swap then saves a read-modify-write per item.
-        if !self.items.is_empty() && !self.wake_pending.load(Ordering::Acquire) {
+        if !self.items.is_empty() {
             self.wake_one();
         }
         Some(item)
