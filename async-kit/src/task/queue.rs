@@ -28,7 +28,9 @@ pub(super) struct Queue<T> {
     // `true` from a `notify_one` until the worker it woke (or the next one
     // to wait, if it stored a permit) runs again. Swapped, never stored, so
     // that the worker's `swap(false)` reads the pusher's `swap(true)` and
-    // sees the pushed item (release/acquire through the read-modify-write).
+    // sees the pushed item (release/acquire through the read-modify-write);
+    // a pusher that only loads it is ordered by the items' lock instead
+    // (see `wake_one`).
     wake_pending: AtomicBool,
     // One idle worker at a time may spin before parking (see `pop`).
     searching: AtomicBool,
