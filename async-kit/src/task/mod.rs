@@ -11,36 +11,16 @@
 //! - [`wait`] with [`ReturnWhen`], [`as_completed`], [`gather`] and
 //!   [`try_gather`] wait on groups, as asyncio's functions of the same names.
 
-mod as_completed;
-mod builder;
-mod callback_handle;
+// Each concern has a folder: `pool/` (the TaskPool and its private job
+// queue), `callbacks/` (done callbacks on any task handle) and `wait/`
+// (waiting on groups of handles). The public paths stay flat.
 mod callbacks;
-mod cell;
-mod error;
-mod figures;
-mod gather;
-mod handle;
-mod indexed;
-#[cfg(not(async_kit_loom))]
-mod items;
-mod job;
-mod join_handle_ext;
-#[cfg(async_kit_loom)]
-mod loom_shim;
-mod map;
 mod pool;
-mod queue;
 mod wait;
 
-pub use as_completed::{AsCompleted, as_completed};
-pub use builder::Builder;
-pub use callback_handle::{CallbackHandle, spawn};
-pub use callbacks::{CallbackId, DoneCallbacks, Outcome};
-pub use error::{SpawnError, SpawnTimeoutError, TaskError, TrySpawnError};
-pub use figures::{Figures, ShutdownReport};
-pub use gather::{gather, try_gather};
-pub use handle::TaskHandle;
-pub use join_handle_ext::JoinHandleExt;
-pub use map::Map;
-pub use pool::TaskPool;
-pub use wait::{ReturnWhen, wait};
+pub use callbacks::{CallbackHandle, CallbackId, DoneCallbacks, JoinHandleExt, Outcome, spawn};
+pub use pool::{
+    Builder, Figures, Map, ShutdownReport, SpawnError, SpawnTimeoutError, TaskError, TaskHandle,
+    TaskPool, TrySpawnError,
+};
+pub use wait::{AsCompleted, ReturnWhen, as_completed, gather, try_gather, wait};

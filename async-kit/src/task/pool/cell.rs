@@ -9,10 +9,10 @@ use std::task::{Context, Poll, Waker};
 use spin::mutex::{SpinMutex, SpinMutexGuard};
 use spin::relax::Yield;
 
-use super::callbacks::{CallbackId, DoneCallbacks, Outcome};
 use super::error::TaskError;
+use crate::task::callbacks::{CallbackId, DoneCallbacks, Outcome};
 
-/// Shared by a [`TaskHandle`](super::TaskHandle) and the job that runs its
+/// Shared by a [`TaskHandle`](crate::task::TaskHandle) and the job that runs its
 /// task. Every change of `state` happens under its lock and wakers are woken
 /// after it is released, so no wake-up can be lost between a check and a
 /// registration. `aborted` only lets the job skip the lock on its hot path;

@@ -5,9 +5,9 @@ use std::task::{Context, Poll};
 
 use std::sync::Arc;
 
-use super::callbacks::{CallbackId, Outcome};
 use super::error::TaskError;
 use super::job::HasCell;
+use crate::task::callbacks::{CallbackId, Outcome};
 
 /// An owned permission to await, abort and check one task of a
 /// [`TaskPool`](crate::task::TaskPool).
@@ -69,8 +69,8 @@ impl<T> TaskHandle<T> {
     /// (by default a message on standard error), like any panic; the handle
     /// does not report it.
     ///
-    /// These are the rules of [`CallbackHandle`](super::CallbackHandle),
-    /// built on the same [`DoneCallbacks`](super::DoneCallbacks). A task
+    /// These are the rules of [`CallbackHandle`](crate::task::CallbackHandle),
+    /// built on the same [`DoneCallbacks`](crate::task::DoneCallbacks). A task
     /// that never gets a callback pays nothing for them but one check when
     /// it ends: the callback list is made by the first call.
     ///
@@ -98,7 +98,7 @@ impl<T> TaskHandle<T> {
     /// # }
     /// ```
     ///
-    /// [`TaskPool::join`]: super::TaskPool::join
+    /// [`TaskPool::join`]: crate::task::TaskPool::join
     pub fn add_done_callback<F>(&self, callback: F) -> CallbackId
     where
         F: FnOnce(Outcome<'_, T>) + Send + 'static,

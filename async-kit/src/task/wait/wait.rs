@@ -41,7 +41,7 @@ pub enum ReturnWhen {
 ///
 /// Any `Unpin` future of a `Result` works as a handle: tokio's
 /// [`JoinHandle`] (where `Err` is a [`JoinError`]: a panic or an abort),
-/// [`CallbackHandle`](super::CallbackHandle), or `Box::pin(fut)`. For
+/// [`CallbackHandle`](crate::task::CallbackHandle), or `Box::pin(fut)`. For
 /// [`ReturnWhen::FirstError`] an error is an `Err` output; to count the
 /// `Err` of a task that returns a `Result`, flatten its output first.
 ///

@@ -2,7 +2,7 @@ use std::fmt;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use super::pool::TaskPool;
+use super::task_pool::TaskPool;
 
 /// Configures a [`TaskPool`]: its name, limit, queue capacity, and how
 /// long an idle worker watches for work before it parks.

@@ -19,7 +19,7 @@ use super::indexed::Indexed;
 /// way, and [`AsCompleted::into_pending`] hands back the unfinished handles.
 /// An output ready when the timeout passes is still yielded first. Any
 /// future works as a handle: tokio's [`JoinHandle`],
-/// [`CallbackHandle`](super::CallbackHandle), or a plain future (then it
+/// [`CallbackHandle`](crate::task::CallbackHandle), or a plain future (then it
 /// runs inside the stream, not as a task).
 ///
 /// # Comparison to `FuturesUnordered`

@@ -15,7 +15,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use super::error::{SpawnError, TaskError};
 use super::handle::TaskHandle;
-use super::pool::TaskPool;
+use super::task_pool::TaskPool;
 
 /// Inputs each worker may have taken and not yet seen yielded.
 const WINDOW_PER_WORKER: usize = 16;

@@ -2,15 +2,15 @@ use std::sync::Arc;
 
 use tokio::task::JoinHandle;
 
-use super::CallbackHandle;
-use super::callbacks::DoneCallbacks;
+use super::callback_handle::CallbackHandle;
+use super::done_callbacks::DoneCallbacks;
 
 /// Done callbacks for a task spawned with tokio's own `spawn`.
 ///
 /// tokio's [`JoinHandle`] cannot be hooked after spawning (its only hooks
 /// are runtime-wide and unstable), so [`with_callbacks`](Self::with_callbacks)
 /// hands the handle to a small watcher task that awaits it and reports the
-/// end. Prefer [`task::spawn`](super::spawn) when you spawn the task
+/// end. Prefer [`task::spawn`](crate::task::spawn) when you spawn the task
 /// yourself: it needs no second task.
 pub trait JoinHandleExt<T> {
     /// Turns the handle into a [`CallbackHandle`], which takes done
@@ -19,7 +19,7 @@ pub trait JoinHandleExt<T> {
     /// The callbacks run on the watcher task, after the task ended. Aborting
     /// through the returned handle aborts the task itself. If the runtime
     /// shuts down first, the callbacks see
-    /// [`Outcome::Cancelled`](super::Outcome::Cancelled).
+    /// [`Outcome::Cancelled`](crate::task::Outcome::Cancelled).
     ///
     /// # Panics
     ///

@@ -23,7 +23,7 @@ pub(super) enum Outcome {
 }
 
 /// The allocation shared by a [`Job`] and a
-/// [`TaskHandle`](super::TaskHandle).
+/// [`TaskHandle`](crate::task::TaskHandle).
 struct Task<F: Future> {
     cell: Cell<F::Output>,
     // Touched only through the one `Job` that owns the task's run (and by

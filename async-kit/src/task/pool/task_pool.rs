@@ -14,7 +14,7 @@ use super::error::{SpawnError, SpawnTimeoutError, TrySpawnError};
 use super::figures::{Figures, ShutdownReport};
 use super::handle::TaskHandle;
 use super::job::{Job, Outcome};
-use super::queue::Queue;
+use super::job_queue::Queue;
 use crate::padded::Padded;
 use crate::sync::gate::Gate;
 
@@ -340,7 +340,7 @@ impl TaskPool {
     /// At once: waiting and new submissions fail and hand their future back.
     /// Tasks already accepted, running or queued, go on until the deadline;
     /// those not finished then are dropped, counted as aborted, and their
-    /// handles give [`TaskError::Shutdown`](super::TaskError::Shutdown). It
+    /// handles give [`TaskError::Shutdown`](crate::task::TaskError::Shutdown). It
     /// returns as soon as every task has finished or been dropped. Calling
     /// it again, or on a clone, waits for the tasks still running and
     /// reports again.

@@ -8,7 +8,7 @@ use std::task::{Context, Poll, ready};
 use pin_project_lite::pin_project;
 use tokio::task::{AbortHandle, Id, JoinError, JoinHandle};
 
-use super::callbacks::{CallbackId, DoneCallbacks, Outcome};
+use super::done_callbacks::{CallbackId, DoneCallbacks, Outcome};
 
 /// Spawns `future` as a tokio task whose handle takes done callbacks.
 ///
@@ -165,7 +165,7 @@ impl<T> Drop for ReportOnDrop<'_, T> {
 /// # }
 /// ```
 ///
-/// [`JoinHandleExt::with_callbacks`]: super::JoinHandleExt::with_callbacks
+/// [`JoinHandleExt::with_callbacks`]: crate::task::JoinHandleExt::with_callbacks
 pub struct CallbackHandle<T> {
     // The task that reports to `callbacks`: the spawned task itself, or the
     // watcher of a tokio `JoinHandle`.
