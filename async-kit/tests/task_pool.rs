@@ -520,6 +520,76 @@ async fn resizing_the_pool_changes_the_bound() {
     assert_eq!(pool.figures().completed, 100);
 }
 
+/// Four tasks admitted under limit 4, not yet polled, then a shrink to 1:
+/// they must still run side by side (each waits at a barrier that only all
+/// four together pass), and a new admission waits for the lower limit.
+async fn shrink_keeps_admitted_tasks_concurrent() {
+    let pool = TaskPool::new(4);
+    let barrier = Arc::new(tokio::sync::Barrier::new(4));
+    let counter = Arc::new(MaxCounter::default());
+    let mut handles = Vec::new();
+    for _ in 0..4 {
+        let (barrier, counter) = (barrier.clone(), counter.clone());
+        let handle = pool
+            .spawn(async move {
+                counter.enter();
+                barrier.wait().await;
+                counter.leave();
+            })
+            .await
+            .unwrap();
+        handles.push(handle);
+    }
+    pool.set_limit(1);
+    assert!(
+        matches!(pool.try_spawn(async {}), Err(TrySpawnError::Full(_))),
+        "a new admission waits for the lower limit"
+    );
+    let all = async {
+        for h in handles {
+            h.await.unwrap();
+        }
+    };
+    // Serialised tasks would wait at the barrier forever; the timeout turns
+    // that into a failure instead of a hang.
+    tokio::time::timeout(Duration::from_secs(60), all)
+        .await
+        .expect("the four admitted tasks ran side by side");
+    assert_eq!(counter.max.load(Ordering::SeqCst), 4);
+    // Once they are done the new limit holds.
+    let counter = Arc::new(MaxCounter::default());
+    let mut handles = Vec::new();
+    for _ in 0..4 {
+        let counter = counter.clone();
+        handles.push(
+            pool.spawn(async move {
+                counter.enter();
+                tokio::task::yield_now().await;
+                counter.leave();
+            })
+            .await
+            .unwrap(),
+        );
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    assert_eq!(counter.max.load(Ordering::SeqCst), 1);
+    // A handle can resolve just before its worker counts the task.
+    pool.join().await;
+    assert_eq!(pool.figures().completed, 8);
+}
+
+#[tokio::test(start_paused = true)]
+async fn shrink_keeps_admitted_tasks_concurrent_current_thread() {
+    shrink_keeps_admitted_tasks_concurrent().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shrink_keeps_admitted_tasks_concurrent_multi_thread() {
+    shrink_keeps_admitted_tasks_concurrent().await;
+}
+
 #[test]
 fn auto_traits() {
     fn send_sync_unpin<T: Send + Sync + Unpin>() {}

@@ -90,6 +90,10 @@ struct Shared {
     // Slots for tasks accepted and not finished: `limit + queue_capacity`.
     slots: Padded<Gate>,
     limit: AtomicUsize,
+    // Workers allowed beyond `limit` after a shrink, so that tasks admitted
+    // under the old limit still run side by side, as a Limiter's permit
+    // holders do; one less each time a task ends, until it is zero.
+    overdraft: AtomicUsize,
     workers: AtomicUsize,
     // `None` once the pool is closed; no worker starts after that.
     worker_set: Mutex<Option<JoinSet<()>>>,
@@ -158,6 +162,7 @@ impl TaskPool {
                     queue_capacity,
                     slots: Padded(Gate::new(slots)),
                     limit: AtomicUsize::new(limit),
+                    overdraft: AtomicUsize::new(0),
                     workers: AtomicUsize::new(0),
                     worker_set: Mutex::new(Some(JoinSet::new())),
                     // Made on an oversubscribed runtime, the queue parks
@@ -410,8 +415,12 @@ impl TaskPool {
     /// Changes how many tasks run at once.
     ///
     /// Growing starts workers for queued tasks and wakes waiting spawns at
-    /// once. Shrinking never cancels running tasks: workers beyond the new
-    /// limit stop as their tasks finish, so
+    /// once. Shrinking never cancels or serialises admitted tasks: the tasks
+    /// whose `spawn` returned before the shrink, up to the old limit, keep
+    /// running side by side (as a [`Limiter`](crate::Limiter)'s permit
+    /// holders do); only tasks admitted later, and those waiting in the
+    /// queue beyond the old limit, wait for the new one. Workers beyond the
+    /// new limit stop as those tasks finish, so
     /// [`running`](Figures::running) may stay above the new limit until
     /// then. The queue capacity stays as built.
     ///
@@ -441,6 +450,18 @@ impl TaskPool {
         let slots = limit
             .checked_add(shared.queue_capacity)
             .expect("limit + queue capacity overflows usize");
+        // Tasks already admitted to run (at most the old allowance) keep
+        // their place beside each other; only new admissions see the new
+        // limit. The overdraft is written before the limit, which workers
+        // read first (Release / Acquire), so a worker that sees a lower
+        // limit sees the overdraft that goes with it.
+        let allowance = shared.allowance();
+        let admitted = usize::try_from(shared.live())
+            .unwrap_or(usize::MAX)
+            .min(allowance);
+        shared
+            .overdraft
+            .store(admitted.saturating_sub(limit), Ordering::Release);
         shared.limit.store(limit, Ordering::Release);
         shared.slots.set_limit(slots);
         for _ in 0..shared.queue.len() {
@@ -558,7 +579,7 @@ impl Shared {
     /// `false` when the pool already has enough (or is closed).
     #[track_caller]
     fn start_worker_if_below_limit(self: &Arc<Self>) -> bool {
-        let limit = self.limit.load(Ordering::Acquire);
+        let limit = self.allowance();
         let mut workers = self.workers.load(Ordering::Acquire);
         loop {
             if workers >= limit {
@@ -594,11 +615,19 @@ impl Shared {
         self.worker_set.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Retires the calling worker if there are more workers than the limit.
+    /// How many workers may be alive: the limit, plus the overdraft that
+    /// a shrink left for tasks admitted before it.
+    fn allowance(&self) -> usize {
+        let limit = self.limit.load(Ordering::Acquire);
+        limit.saturating_add(self.overdraft.load(Ordering::Acquire))
+    }
+
+    /// Retires the calling worker if there are more workers than the
+    /// allowance.
     fn retire_if_over_limit(&self) -> bool {
         let mut workers = self.workers.load(Ordering::Acquire);
         loop {
-            if workers <= self.limit.load(Ordering::Acquire) {
+            if workers <= self.allowance() {
                 return false;
             }
             match self.workers.compare_exchange_weak(
@@ -641,6 +670,13 @@ impl Shared {
             Outcome::Aborted => {
                 self.aborted.fetch_add(1, Ordering::Relaxed);
             }
+        }
+        // One admitted task fewer to make room for after a shrink. A plain
+        // load first: the overdraft is zero unless the limit just shrank.
+        if self.overdraft.load(Ordering::Relaxed) != 0 {
+            let _ = self
+                .overdraft
+                .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |n| n.checked_sub(1));
         }
         self.slots.release();
         // Every task's submission happens before its end, so the last one
