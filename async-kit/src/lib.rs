@@ -130,7 +130,7 @@ pub use offload::{CpuPool, offload, offload_with, par_map};
 pub use offload::{OffloadError, offload_blocking};
 pub use queue::{LifoQueue, PriorityQueue, Queue};
 pub use sync::{KeyedLimiter, LimitExt, Limiter};
-pub use task::{TaskHandle, TaskPool};
+pub use task::{TaskGroup, TaskHandle, TaskPool};
 pub use time::{Elapsed, Scheduler, TimerHandle, deadline, remaining};
 
 #[cfg(feature = "macros")]
