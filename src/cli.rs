@@ -31,6 +31,26 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// Parses a count that must be above zero (a limit, a number of workers):
+/// zero would make the program wait forever, so it is refused here.
+pub fn parse_positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err(format!("{text:?} is zero: expected a number above zero")),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("invalid value {text:?}: {e}")),
+    }
+}
+
+/// Parses a duration as [`parse_duration`] does, refusing zero (a timeout of
+/// zero would close everything at once).
+pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration.is_zero() {
+        return Err(format!("{text:?} is zero: expected a duration above zero"));
+    }
+    Ok(duration)
+}
+
 /// A command line: lexopt's parser that prints the usage on `--help` and
 /// exits with a clear message on a bad flag or value.
 #[derive(Debug)]
@@ -109,5 +129,10 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
         assert!(parse_duration("2 parsecs").is_err());
+        assert_eq!(parse_positive("3"), Ok(3));
+        assert!(parse_positive("0").unwrap_err().contains("zero"));
+        assert!(parse_positive("-1").is_err());
+        assert_eq!(parse_positive_duration("1s"), Ok(Duration::from_secs(1)));
+        assert!(parse_positive_duration("0s").unwrap_err().contains("zero"));
     }
 }
