@@ -41,6 +41,7 @@ both_runtimes!(
     aborting_the_parent_drops_grandchildren,
     children_inherit_the_spawners_deadline,
     a_detached_child_ignores_the_deadline,
+    a_detached_child_completes_after_the_deadline,
     a_scope_returns_only_after_its_children,
     a_failing_child_drops_the_scope_body,
     a_panic_in_a_child_is_reported_not_raised,
@@ -385,15 +386,26 @@ async fn children_inherit_the_spawners_deadline(multi: bool) {
 }
 
 async fn a_detached_child_ignores_the_deadline(multi: bool) {
+    let budget = if multi {
+        Duration::ZERO
+    } else {
+        Duration::from_secs(1)
+    };
+    // Fail fast: a sibling stopped at the deadline still aborts no one.
     let group = TaskGroup::<Option<Instant>, ()>::new();
     let (tx, rx) = oneshot::channel::<()>();
-    async_kit::time::timeout(Duration::from_secs(1), async {
+    async_kit::time::timeout(budget, async {
+        group
+            .spawn(async {
+                pending::<()>().await;
+                Ok(None)
+            })
+            .await
+            .unwrap();
         group
             .spawn_detached(async move {
-                if multi {
-                    let _ = rx.await;
-                } else {
-                    drop(rx);
+                let _ = rx.await;
+                if !multi {
                     tokio::time::sleep(Duration::from_secs(10)).await;
                 }
                 Ok(async_kit::deadline())
@@ -403,7 +415,34 @@ async fn a_detached_child_ignores_the_deadline(multi: bool) {
     })
     .await
     .unwrap();
-    drop(tx);
+    if !multi {
+        // Past the deadline (the paused clock moves only while all wait).
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    eventually("the bounded child stopped", || group.figures().failed == 1).await;
+    tx.send(()).unwrap();
+    let err = group.join().await.unwrap_err();
+    assert!(err.cancelled().is_empty());
+    assert_eq!(err.failures().len(), 1);
+    assert_eq!(err.failures()[0].index, 0);
+    assert!(matches!(err.failures()[0].error, ChildError::Elapsed(e) if e.is_inherited()));
+}
+
+async fn a_detached_child_completes_after_the_deadline(multi: bool) {
+    let group = TaskGroup::<Option<Instant>, ()>::new();
+    async_kit::time::timeout(Duration::from_secs(1), async {
+        group
+            .spawn_detached(async move {
+                if !multi {
+                    tokio::time::sleep(Duration::from_secs(10)).await;
+                }
+                Ok(async_kit::deadline())
+            })
+            .await
+            .unwrap();
+    })
+    .await
+    .unwrap();
     assert_eq!(group.join().await.unwrap(), [None]);
 }
 

@@ -135,10 +135,10 @@ where
                 Err((None, ChildError::Cancelled))
             }
             (Err(error), Some(node)) => {
-                let failure = if matches!(error, ChildError::Panicked(_)) {
-                    Failure::Panicked
-                } else {
-                    Failure::Failed
+                let failure = match error {
+                    ChildError::Panicked(_) => Failure::Panicked,
+                    ChildError::Elapsed(_) => Failure::Elapsed,
+                    _ => Failure::Failed,
                 };
                 Err((Some(node.fail(failure)), error))
             }

@@ -44,9 +44,13 @@ pub(super) struct Node {
 /// How a child ended when it did not return `Ok`, for the counters.
 #[derive(Clone, Copy)]
 pub(super) enum Failure {
-    /// Returned `Err` or passed its deadline.
+    /// Returned `Err`.
     Failed,
     Panicked,
+    /// Passed its inherited deadline: counted as failed, but it aborts no
+    /// sibling, since those spawned under the same deadline stop at it by
+    /// themselves and those detached from it are meant to go on.
+    Elapsed,
 }
 
 impl Node {
@@ -100,15 +104,18 @@ impl Node {
         self.token.cancel();
     }
 
-    /// Records a failure; in fail-fast mode (and outside a shutdown) it
-    /// aborts the others. Returns its place in the order of failures.
+    /// Records a failure; in fail-fast mode (and outside a shutdown) an
+    /// error or a panic aborts the others. Returns its place in the order of failures.
     pub(super) fn fail(&self, failure: Failure) -> u64 {
         let seq = self.failures.fetch_add(1, Ordering::AcqRel);
         match failure {
-            Failure::Failed => self.failed.fetch_add(1, Ordering::Relaxed),
+            Failure::Failed | Failure::Elapsed => self.failed.fetch_add(1, Ordering::Relaxed),
             Failure::Panicked => self.panicked.fetch_add(1, Ordering::Relaxed),
         };
-        if !self.supervisor && !self.shutting_down.load(Ordering::Acquire) {
+        if !self.supervisor
+            && !matches!(failure, Failure::Elapsed)
+            && !self.shutting_down.load(Ordering::Acquire)
+        {
             self.abort();
         }
         seq

@@ -32,7 +32,8 @@ pub struct GroupFigures {
     pub queued: usize,
     /// Children that returned `Ok`.
     pub completed: u64,
-    /// Children that returned `Err` or passed their deadline.
+    /// Children that returned `Err` or were stopped at their inherited
+    /// deadline.
     pub failed: u64,
     /// Children that panicked.
     pub panicked: u64,

@@ -21,10 +21,12 @@ use crate::task::{SpawnError, TaskError, TaskHandle, TaskPool, TrySpawnError};
 /// `Result<T, E>`:
 ///
 /// - **Fail fast** ([`TaskGroup::new`]): the first child that fails
-///   (returns `Err`, panics, or passes its deadline) aborts its siblings,
-///   and `join` returns a [`GroupError`] with **every** failure in the
-///   order they happened, panic payloads included, and the children that
-///   were cancelled because of it.
+///   (returns `Err` or panics) aborts its siblings, and `join` returns a
+///   [`GroupError`] with **every** failure in the order they happened,
+///   panic payloads included, and the children that were cancelled
+///   because of it. A child stopped at its inherited deadline is reported
+///   among the failures but aborts no sibling: those spawned under the
+///   same deadline stop at it by themselves, and detached ones go on.
 /// - **Supervisor** ([`TaskGroup::supervisor`]): children fail
 ///   independently; [`join_outcomes`](Self::join_outcomes) returns each
 ///   child's outcome.
