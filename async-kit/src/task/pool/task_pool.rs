@@ -737,6 +737,35 @@ impl Shared {
         }
     }
 
+    /// On an elastic pool, retires the calling worker when nothing is
+    /// queued and more than `parallelism` others are free: the workers a
+    /// burst of waiting jobs needed do not outlive it (and ending costs
+    /// less than parking).
+    fn retire_if_surplus(&self) -> bool {
+        let Some(elastic) = &self.elastic else {
+            return false;
+        };
+        if self.queue.len() > 0 {
+            return false;
+        }
+        let mut workers = self.workers.load(Ordering::SeqCst);
+        loop {
+            let blocked = elastic.blocked.load(Ordering::SeqCst);
+            if workers.saturating_sub(blocked) <= elastic.parallelism + 1 {
+                return false;
+            }
+            match self.workers.compare_exchange_weak(
+                workers,
+                workers - 1,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => workers = actual,
+            }
+        }
+    }
+
     /// Closes intake; returns the workers, the first time only. Workers
     /// still drain the queue, then exit.
     fn close(&self) -> Option<JoinSet<()>> {
@@ -864,7 +893,7 @@ async fn work(shared: Arc<Shared>) {
             job.await
         };
         drop(running);
-        if shared.retire_if_over_limit() {
+        if shared.retire_if_over_limit() || shared.retire_if_surplus() {
             return;
         }
         // Jobs that are always ready would otherwise keep this worker from
