@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use async_kit::task::{ChildError, GroupHandle, TaskGroup, TrySpawnError, scope, supervisor_scope};
+use async_kit::task::{
+    ChildError, GroupHandle, Outcome, TaskGroup, TrySpawnError, scope, supervisor_scope,
+};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
@@ -49,6 +51,7 @@ both_runtimes!(
     dropping_a_scope_future_cancels_its_children,
     children_spawn_siblings_through_a_handle,
     shutdown_lets_cooperative_children_finish,
+    done_callbacks_see_every_outcome_before_join_returns,
 );
 
 /// Counts its drops.
@@ -64,13 +67,19 @@ fn counter() -> Arc<AtomicUsize> {
     Arc::new(AtomicUsize::new(0))
 }
 
-/// Waits (a bounded number of scheduler turns, no clock) until `done`.
+/// Waits until `done`: scheduler turns first, then (for a loaded machine's
+/// multi-thread runtime) short sleeps, a bounded number of times. No
+/// assertion is made about how long it takes.
 async fn eventually(what: &str, done: impl Fn() -> bool) {
-    for _ in 0..10_000 {
+    for turn in 0..20_000 {
         if done() {
             return;
         }
-        tokio::task::yield_now().await;
+        if turn < 1_000 {
+            tokio::task::yield_now().await;
+        } else {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
     panic!("never happened: {what}");
 }
@@ -639,4 +648,46 @@ fn public_types_are_send_sync_and_unpin() {
     send_future(group.join());
     send_future(scope(|_: GroupHandle<u8, String>| async {}));
     send_future(supervisor_scope(|_: GroupHandle<u8, String>| async {}));
+}
+
+async fn done_callbacks_see_every_outcome_before_join_returns(_multi: bool) {
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let group = TaskGroup::<u8, &str>::new();
+    let (started_tx, started_rx) = oneshot::channel();
+    let waiting = group
+        .spawn(async move {
+            let _ = started_tx.send(());
+            pending().await
+        })
+        .await
+        .unwrap();
+    started_rx.await.unwrap();
+    let ok = group.spawn(async { Ok(1) }).await.unwrap();
+    let failing = group
+        .spawn(async {
+            tokio::task::yield_now().await;
+            Err("no")
+        })
+        .await
+        .unwrap();
+    for index in [waiting, ok, failing] {
+        let log = log.clone();
+        let id = group.add_done_callback(index, move |outcome| {
+            let what = match outcome {
+                Outcome::Completed(Some(Ok(n))) => format!("{index}: ok {n}"),
+                Outcome::Completed(Some(Err(e))) => format!("{index}: {e:?}"),
+                Outcome::Completed(None) => format!("{index}: taken"),
+                Outcome::Panicked => format!("{index}: panicked"),
+                Outcome::Cancelled => format!("{index}: dropped"),
+            };
+            log.lock().unwrap().push(what);
+        });
+        assert!(id.is_some());
+    }
+    assert!(group.add_done_callback(3, |_| {}).is_none());
+    let err = group.join().await.unwrap_err();
+    assert_eq!(err.cancelled(), [0]);
+    let mut log = log.lock().unwrap().clone();
+    log.sort();
+    assert_eq!(log, ["0: Cancelled", "1: ok 1", "2: Failed(\"no\")"]);
 }

@@ -17,9 +17,9 @@ use super::error::ChildError;
 use super::node::{self, Failure, Node};
 use crate::time::{Elapsed, Timeout};
 
-/// What a child hands the group: its output, or its error with its place in
-/// the order of failures (`None` for a child the group cancelled).
-pub(super) type Ended<T, E> = Result<T, (Option<u64>, ChildError<E>)>;
+/// What a child hands the group: its outcome and, for a failure, its place
+/// in the order of failures.
+pub(super) type Ended<T, E> = (Result<T, ChildError<E>>, Option<u64>);
 
 pin_project! {
     #[project = BodyProj]
@@ -128,11 +128,11 @@ where
         };
         let node = this.node.take();
         Poll::Ready(match (result, node) {
-            (Ok(output), _) => Ok(output),
-            (Err(error), None) => Err((None, error)),
+            (Ok(output), _) => (Ok(output), None),
+            (Err(error), None) => (Err(error), None),
             (Err(ChildError::Cancelled), Some(node)) => {
                 node.cancelled.fetch_add(1, Ordering::Relaxed);
-                Err((None, ChildError::Cancelled))
+                (Err(ChildError::Cancelled), None)
             }
             (Err(error), Some(node)) => {
                 let failure = match error {
@@ -140,7 +140,8 @@ where
                     ChildError::Elapsed(_) => Failure::Elapsed,
                     _ => Failure::Failed,
                 };
-                Err((Some(node.fail(failure)), error))
+                let seq = node.fail(failure);
+                (Err(error), Some(seq))
             }
         })
     }

@@ -11,7 +11,9 @@ use super::child::{Child, Ended};
 use super::error::{ChildError, Failure, GroupError};
 use super::node::Node;
 use super::report::{GroupFigures, GroupReport};
-use crate::task::{SpawnError, TaskError, TaskHandle, TaskPool, TrySpawnError};
+use crate::task::{
+    CallbackId, Outcome, SpawnError, TaskError, TaskHandle, TaskPool, TrySpawnError,
+};
 
 /// A group of child tasks that ends together: asyncio's `TaskGroup`, Trio's
 /// nursery, Go's `errgroup`.
@@ -262,12 +264,11 @@ where
 
 /// A child's outcome and, for a failure, its place in the order of
 /// failures.
-pub(super) type Settled<T, E> = (Result<T, ChildError<E>>, Option<u64>);
+pub(super) type Settled<T, E> = Ended<T, E>;
 
 fn settle<T, E>(ended: Result<Ended<T, E>, TaskError>) -> Settled<T, E> {
     match ended {
-        Ok(Ok(output)) => (Ok(output), None),
-        Ok(Err((seq, error))) => (Err(error), seq),
+        Ok(ended) => ended,
         // The child catches its own panics; the pool can only drop it.
         Err(TaskError::Panicked(payload)) => (Err(ChildError::Panicked(payload)), None),
         Err(TaskError::Aborted | TaskError::Shutdown) => (Err(ChildError::Cancelled), None),
@@ -585,6 +586,61 @@ where
     /// ```
     pub fn abort(&self) {
         self.inner.node.abort();
+    }
+
+    /// Adds a callback to run when child `index` ends, and returns its id;
+    /// `None` if the group has no such child.
+    ///
+    /// These are the pool's done callbacks ([`TaskHandle::add_done_callback`],
+    /// on the same [`DoneCallbacks`](crate::task::DoneCallbacks)): each runs
+    /// once, on every outcome, right after the child's future is dropped
+    /// and before [`join`](Self::join) can see the child's end. The
+    /// callback gets [`Outcome::Completed`] with the child's result (`Ok`,
+    /// or the [`ChildError`] of a child that failed, panicked or was
+    /// cancelled by the group), or [`Outcome::Cancelled`] for a child
+    /// dropped with the group. A callback added after the child ended runs
+    /// at once, on this thread, while the group's list of children is
+    /// locked: such a callback must not spawn into the group or add
+    /// callbacks to it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use async_kit::task::{Outcome, TaskGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let group = TaskGroup::<u8, ()>::new();
+    /// let log = Arc::new(Mutex::new(Vec::new()));
+    /// let index = group.spawn(async { Ok(4) }).await.unwrap();
+    /// let seen = log.clone();
+    /// group.add_done_callback(index, move |outcome| {
+    ///     if let Outcome::Completed(Some(Ok(n))) = outcome {
+    ///         seen.lock().unwrap().push(*n);
+    ///     }
+    /// });
+    /// assert_eq!(group.join().await.unwrap(), [4]);
+    /// assert_eq!(*log.lock().unwrap(), [4]);
+    /// # }
+    /// ```
+    pub fn add_done_callback<C>(&self, index: usize, callback: C) -> Option<CallbackId>
+    where
+        C: FnOnce(Outcome<'_, Result<T, ChildError<E>>>) + Send + 'static,
+    {
+        let children = self.inner.lock();
+        let handle = children.handles.get(index)?;
+        Some(
+            handle.add_done_callback(move |outcome: Outcome<'_, Ended<T, E>>| {
+                callback(match outcome {
+                    Outcome::Completed(ended) => {
+                        Outcome::Completed(ended.map(|(result, _)| result))
+                    }
+                    Outcome::Panicked => Outcome::Panicked,
+                    Outcome::Cancelled => Outcome::Cancelled,
+                });
+            }),
+        )
     }
 
     /// Returns the live figures: running, queued, completed, failed,
