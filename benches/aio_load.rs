@@ -47,6 +47,7 @@ fn serve(low: u64, high: u64) {
             unit: DelayUnit::Millis,
             max_in_flight: 2 * REQUESTS,
             request_timeout: Duration::from_secs(60),
+            ..Config::default()
         };
         let stdin_closed = async {
             let mut sink = Vec::new();

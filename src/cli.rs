@@ -51,6 +51,21 @@ pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// Parses an absolute `http://` or `https://` URL, so that a typo is
+/// refused at once instead of failing every request.
+pub fn parse_url(text: &str) -> Result<String, String> {
+    match reqwest::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
+            Ok(text.to_string())
+        }
+        Ok(url) => Err(format!(
+            "invalid URL {text:?}: expected http:// or https:// and a host, not {}:",
+            url.scheme()
+        )),
+        Err(e) => Err(format!("invalid URL {text:?}: {e}")),
+    }
+}
+
 /// A command line: lexopt's parser that prints the usage on `--help` and
 /// exits with a clear message on a bad flag or value.
 #[derive(Debug)]
@@ -132,6 +147,9 @@ mod tests {
         assert_eq!(parse_positive("3"), Ok(3));
         assert!(parse_positive("0").unwrap_err().contains("zero"));
         assert!(parse_positive("-1").is_err());
+        assert!(parse_url("http://127.0.0.1:3000/aio").is_ok());
+        assert!(parse_url("127.0.0.1:3000/aio").is_err());
+        assert!(parse_url("not a url").unwrap_err().contains("invalid URL"));
         assert_eq!(parse_positive_duration("1s"), Ok(Duration::from_secs(1)));
         assert!(parse_positive_duration("0s").unwrap_err().contains("zero"));
     }
