@@ -316,6 +316,62 @@ fn fetch_pool_fetches_every_url_through_the_pool() {
 }
 
 #[test]
+fn task_group_cancels_the_siblings_of_a_failing_fetch() {
+    // Every other fetch answers after at least 300 ms, long after fetch #1
+    // fails at 20 ms: all four are cancelled because of it.
+    let (out, text) = run(example("task_group").args([
+        "-n",
+        "5",
+        "--delay",
+        "300..400",
+        "--fail",
+        "1",
+        "--fail-after",
+        "20ms",
+        "--timeout",
+        "10s",
+    ]));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("fetch #1 failed: child failed: "), "{text}");
+    assert!(text.contains("404 Not Found"), "{text}");
+    assert!(
+        text.contains("cancelled because of it: [0, 2, 3, 4]"),
+        "{text}"
+    );
+    assert_eq!(text.matches("  cancelled").count(), 4, "{text}");
+}
+
+#[test]
+fn task_group_children_stop_at_the_inherited_deadline() {
+    // Nobody fails, but every fetch takes longer than the deadline.
+    let (out, text) = run(example("task_group").args([
+        "-n",
+        "3",
+        "--delay",
+        "2000..3000",
+        "--fail",
+        "never",
+        "--timeout",
+        "100ms",
+    ]));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        text.matches("stopped at the deadline (deadline inherited from the caller has elapsed)")
+            .count(),
+        3,
+        "{text}"
+    );
+}
+
+#[test]
 fn zero_limits_and_timeouts_are_refused_everywhere() {
     for (name, args) in [
         ("fetch_pool", &["--limit", "0"][..]),

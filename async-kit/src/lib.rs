@@ -18,6 +18,11 @@
 //!   that take done callbacks after spawning ([`task::spawn`],
 //!   [`task::JoinHandleExt`]), and [`task::wait`], [`task::as_completed`],
 //!   [`task::gather`], [`task::try_gather`] for groups of tasks.
+//! - Structured concurrency: [`TaskGroup`] (asyncio's `TaskGroup`, with
+//!   [`task::scope`] and [`task::supervisor_scope`]): children that end
+//!   together, fail fast with every error kept or supervised, a limit, a
+//!   cancellation tree across nested groups, and deadlines that cross
+//!   spawn.
 //! - [timers](time::call_later): asyncio's [`call_soon`](time::call_soon),
 //!   [`call_later`](time::call_later) and [`call_at`](time::call_at), each
 //!   returning a [`TimerHandle`] that cancels or moves the callback from any
@@ -103,6 +108,9 @@
 //! | an `asyncpool` / `asyncio.gather` over a bounded set of tasks | [`TaskPool::spawn`], [`TaskPool::join`] |
 //! | `task.add_done_callback(cb)` on a task of a bounded pool | [`TaskHandle::add_done_callback`](task::TaskHandle::add_done_callback), [`remove_done_callback`](task::TaskHandle::remove_done_callback) |
 //! | `asyncio.as_completed` over a bounded pool of workers | [`TaskPool::map`] |
+//! | `async with asyncio.TaskGroup() as tg: tg.create_task(coro)` | [`task::scope`], or [`TaskGroup::spawn`] then [`TaskGroup::join`] |
+//! | the `ExceptionGroup` a `TaskGroup` raises | [`task::GroupError::failures`] (every failure, in order) |
+//! | `async with asyncio.timeout(d):` around a `TaskGroup` | children spawned inside [`time::timeout`] inherit its deadline; [`TaskGroup::spawn_detached`] opts out |
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -130,7 +138,7 @@ pub use offload::{CpuPool, offload, offload_with, par_map};
 pub use offload::{OffloadError, offload_blocking};
 pub use queue::{LifoQueue, PriorityQueue, Queue};
 pub use sync::{KeyedLimiter, LimitExt, Limiter};
-pub use task::{TaskHandle, TaskPool};
+pub use task::{TaskGroup, TaskHandle, TaskPool};
 pub use time::{Elapsed, Scheduler, TimerHandle, deadline, remaining};
 
 #[cfg(feature = "macros")]

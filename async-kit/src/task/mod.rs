@@ -10,15 +10,24 @@
 //!   any task handle can embed to offer the same.
 //! - [`wait`] with [`ReturnWhen`], [`as_completed`], [`gather`] and
 //!   [`try_gather`] wait on groups, as asyncio's functions of the same names.
+//! - [`TaskGroup`] (asyncio's `TaskGroup`, with [`scope`] and
+//!   [`supervisor_scope`]) runs children that end together: fail fast or
+//!   supervised, a cancellation tree, deadlines inherited across spawn.
 
 // Each concern has a folder: `pool/` (the TaskPool and its private job
 // queue), `callbacks/` (done callbacks on any task handle) and `wait/`
-// (waiting on groups of handles). The public paths stay flat.
+// (waiting on groups of handles), `group/` (structured concurrency). The
+// public paths stay flat.
 mod callbacks;
+mod group;
 mod pool;
 mod wait;
 
 pub use callbacks::{CallbackHandle, CallbackId, DoneCallbacks, JoinHandleExt, Outcome, spawn};
+pub use group::{
+    ChildError, Failure, GroupError, GroupFigures, GroupHandle, GroupReport, TaskGroup, scope,
+    supervisor_scope,
+};
 pub use pool::{
     Builder, Figures, Map, ShutdownReport, SpawnError, SpawnTimeoutError, TaskError, TaskHandle,
     TaskPool, TrySpawnError,

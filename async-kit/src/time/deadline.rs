@@ -14,8 +14,10 @@ thread_local! {
 ///
 /// Inside a [`#[timeout]`](crate::timeout) fn or a [`time::timeout`] future,
 /// this is the earliest deadline of all the timeouts that enclose the caller.
-/// Outside of them, and inside tasks spawned from them (a spawned task is not
-/// bounded by its parent's deadline), it is `None`.
+/// Outside of them it is `None`, and so it is inside tasks spawned from
+/// them with `tokio::spawn` (such a task is not bounded by its parent's
+/// deadline). Children of a [`TaskGroup`](crate::TaskGroup) inherit the
+/// deadline of the code that spawned them, and see it here.
 ///
 /// # Examples
 ///

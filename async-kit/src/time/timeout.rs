@@ -123,6 +123,19 @@ impl<F> Timeout<F> {
         }
     }
 
+    /// A timeout at a deadline inherited from a spawner: it reports
+    /// [`Elapsed`] with `inherited` set, as a nested timeout cut short by
+    /// its caller's deadline does. (A spawned task's poll has no enclosing
+    /// deadline to compare with, so the choice is fixed now.)
+    pub(crate) fn inherited(deadline: Instant, future: F) -> Self {
+        Timeout {
+            future,
+            sleep: None,
+            own: deadline,
+            effective: Some((deadline, true)),
+        }
+    }
+
     /// Returns the deadline this timeout was created with (not counting
     /// enclosing ones).
     ///

@@ -106,6 +106,19 @@ struct Shared {
     peak_running: AtomicUsize,
     panicked: AtomicU64,
     aborted: AtomicU64,
+    // Elastic pools (a `TaskGroup`'s) start workers on demand instead of
+    // one per submission up to the limit: see `start_worker_on_demand`.
+    elastic: Option<Elastic>,
+}
+
+/// How an elastic pool decides to start a worker: only when fewer than
+/// `parallelism` workers are free to take jobs, a worker being taken while
+/// its job waits (`blocked`). Trivial jobs then reuse a handful of workers,
+/// however high the limit, and waiting jobs still never keep a queued one
+/// from starting.
+struct Elastic {
+    parallelism: usize,
+    blocked: Padded<AtomicUsize>,
 }
 
 impl TaskPool {
@@ -132,6 +145,30 @@ impl TaskPool {
         Self::from_parts(None, limit, 0, Builder::DEFAULT_IDLE_SPIN)
     }
 
+    /// A pool for a [`TaskGroup`](crate::task::TaskGroup): it starts a
+    /// worker only when every worker is busy, instead of one per submission
+    /// up to `limit`, so a limit of `Semaphore::MAX_PERMITS` costs no more
+    /// workers than the jobs that wait at once.
+    #[track_caller]
+    pub(crate) fn elastic(limit: usize) -> Self {
+        let parallelism = tokio::runtime::Handle::try_current().map_or(1, |handle| {
+            match handle.runtime_flavor() {
+                tokio::runtime::RuntimeFlavor::MultiThread => handle.metrics().num_workers(),
+                _ => 1,
+            }
+        });
+        Self::build(
+            None,
+            limit,
+            0,
+            Builder::DEFAULT_IDLE_SPIN,
+            Some(Elastic {
+                parallelism: parallelism.max(1),
+                blocked: Padded(AtomicUsize::new(0)),
+            }),
+        )
+    }
+
     /// Returns a builder to set the pool's name, limit and queue capacity.
     ///
     /// # Examples
@@ -150,6 +187,17 @@ impl TaskPool {
         limit: usize,
         queue_capacity: usize,
         idle_spin: Duration,
+    ) -> Self {
+        Self::build(name, limit, queue_capacity, idle_spin, None)
+    }
+
+    #[track_caller]
+    fn build(
+        name: Option<String>,
+        limit: usize,
+        queue_capacity: usize,
+        idle_spin: Duration,
+        elastic: Option<Elastic>,
     ) -> Self {
         let slots = limit
             .checked_add(queue_capacity)
@@ -178,6 +226,7 @@ impl TaskPool {
                     peak_running: AtomicUsize::new(0),
                     panicked: AtomicU64::new(0),
                     aborted: AtomicU64::new(0),
+                    elastic,
                 }),
             }),
         }
@@ -563,7 +612,11 @@ impl Shared {
         self.submitted.fetch_add(1, Ordering::SeqCst);
         match self.queue.push(job) {
             Ok(()) => {
-                self.start_worker_if_below_limit();
+                if self.elastic.is_some() {
+                    self.start_worker_on_demand();
+                } else {
+                    self.start_worker_if_below_limit();
+                }
             }
             // Closed by a shutdown since the slot was taken: the job is
             // dropped unpolled and its handle says so.
@@ -610,6 +663,48 @@ impl Shared {
         }
     }
 
+    /// An elastic pool's rule: starts a worker (within the limit) when
+    /// fewer than `parallelism` workers are not blocked on a waiting job.
+    ///
+    /// A submitter pushes and then looks at `blocked`; a worker whose job
+    /// waits bumps `blocked` and then looks at the queue. The `SeqCst`
+    /// fences between each side's write and read forbid both reads missing
+    /// the other's write, so a queued job always finds a worker.
+    #[track_caller]
+    fn start_worker_on_demand(self: &Arc<Self>) {
+        if let Some(elastic) = &self.elastic {
+            std::sync::atomic::fence(Ordering::SeqCst);
+            let workers = self.workers.load(Ordering::SeqCst);
+            let blocked = elastic.blocked.load(Ordering::SeqCst);
+            if workers.saturating_sub(blocked) < elastic.parallelism {
+                self.start_worker_if_below_limit();
+            }
+        }
+    }
+
+    /// Runs a job on an elastic pool: polls it once, and if it waits,
+    /// counts this worker as blocked until it ends and starts another
+    /// worker for the jobs queued behind it.
+    async fn run_elastic(self: &Arc<Self>, mut job: Job) -> Outcome {
+        let first = std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(std::pin::Pin::new(&mut job).poll(cx))
+        })
+        .await;
+        if let std::task::Poll::Ready(outcome) = first {
+            return outcome;
+        }
+        let Some(elastic) = &self.elastic else {
+            return job.await;
+        };
+        elastic.blocked.fetch_add(1, Ordering::SeqCst);
+        let _unblock = Unblock(&elastic.blocked);
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if self.queue.len() > 0 {
+            self.start_worker_on_demand();
+        }
+        job.await
+    }
+
     fn lock_workers(&self) -> MutexGuard<'_, Option<JoinSet<()>>> {
         // Nothing panics while holding it; a poisoned lock is still sound.
         self.worker_set.lock().unwrap_or_else(|e| e.into_inner())
@@ -635,6 +730,35 @@ impl Shared {
                 workers - 1,
                 Ordering::AcqRel,
                 Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => workers = actual,
+            }
+        }
+    }
+
+    /// On an elastic pool, retires the calling worker when nothing is
+    /// queued and more than `parallelism` others are free: the workers a
+    /// burst of waiting jobs needed do not outlive it (and ending costs
+    /// less than parking).
+    fn retire_if_surplus(&self) -> bool {
+        let Some(elastic) = &self.elastic else {
+            return false;
+        };
+        if self.queue.len() > 0 {
+            return false;
+        }
+        let mut workers = self.workers.load(Ordering::SeqCst);
+        loop {
+            let blocked = elastic.blocked.load(Ordering::SeqCst);
+            if workers.saturating_sub(blocked) <= elastic.parallelism + 1 {
+                return false;
+            }
+            match self.workers.compare_exchange_weak(
+                workers,
+                workers - 1,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
             ) {
                 Ok(_) => return true,
                 Err(actual) => workers = actual,
@@ -763,9 +887,13 @@ async fn work(shared: Arc<Shared>) {
             return;
         }
         let mut running = Running::start(&shared);
-        running.outcome = job.await;
+        running.outcome = if shared.elastic.is_some() {
+            shared.run_elastic(job).await
+        } else {
+            job.await
+        };
         drop(running);
-        if shared.retire_if_over_limit() {
+        if shared.retire_if_over_limit() || shared.retire_if_surplus() {
             return;
         }
         // Jobs that are always ready would otherwise keep this worker from
@@ -790,6 +918,16 @@ fn is_oversubscribed(handle: &tokio::runtime::Handle) -> bool {
     handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
         && handle.metrics().num_workers()
             > std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// Counts a blocked worker of an elastic pool back in, even when the worker
+/// is aborted while its job waits.
+struct Unblock<'a>(&'a AtomicUsize);
+
+impl Drop for Unblock<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Accounts for the job a worker runs; dropped with the worker, it counts
