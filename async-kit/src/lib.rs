@@ -119,6 +119,7 @@ pub mod future;
 pub mod offload;
 mod padded;
 pub mod queue;
+pub mod retry;
 pub mod sync;
 pub mod task;
 pub mod time;
