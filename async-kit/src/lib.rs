@@ -140,6 +140,12 @@ pub use time::{Elapsed, Scheduler, TimerHandle, deadline, remaining};
 #[doc = include_str!("docs/timeout.md")]
 pub use async_kit_macros::timeout;
 
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc(inline)]
+#[doc = include_str!("docs/retry.md")]
+pub use async_kit_macros::retry;
+
 #[doc(hidden)]
 pub mod __private;
 
