@@ -226,7 +226,12 @@ fn expand_over_timeout(
     let flattened = flatten_at(&timeout_krate, ret.span(), bounded);
     let attempt = quote!(async { #flattened });
     let call = retry_call(args, krate, &attempt);
+    // The attribute is consumed here, not expanded: name its path once, so
+    // an import of it still counts as used.
+    let path = attr.path();
     item.block = syn::parse_quote!({
+        #[allow(unused_imports)]
+        use #path as _;
         let __async_kit_limit: ::core::time::Duration = #limit;
         #call
     });
