@@ -119,6 +119,9 @@ pub mod future;
 pub mod offload;
 mod padded;
 pub mod queue;
+#[cfg(feature = "rate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rate")))]
+pub mod rate;
 pub mod retry;
 pub mod sync;
 pub mod task;
