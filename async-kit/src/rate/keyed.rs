@@ -4,6 +4,7 @@ use std::hash::Hash;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::HashMapStateStore;
 use tokio::time::{Instant, sleep_until};
 
@@ -11,7 +12,9 @@ use super::clock::TokioClock;
 use super::error::RateLimited;
 use super::quota::Rate;
 
-type Keyed<K> = governor::RateLimiter<K, HashMapStateStore<K>, TokioClock>;
+// The middleware is named, as in `limiter.rs`.
+type Keyed<K> =
+    governor::RateLimiter<K, HashMapStateStore<K>, TokioClock, NoOpMiddleware<std::time::Instant>>;
 
 /// Sweeps never run more often than once per this many checks.
 const MIN_SWEEP: usize = 1024;

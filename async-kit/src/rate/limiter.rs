@@ -2,6 +2,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
+use governor::middleware::NoOpMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
 use tokio::time::{Instant, sleep_until};
 
@@ -9,7 +10,10 @@ use super::clock::TokioClock;
 use super::error::RateLimited;
 use super::quota::Rate;
 
-type Direct = governor::RateLimiter<NotKeyed, InMemoryState, TokioClock>;
+// The middleware is named: its default follows governor's default clock,
+// which changes when another crate turns on governor's `quanta` feature.
+type Direct =
+    governor::RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<std::time::Instant>>;
 
 /// Admits `n` per period with a burst, shared by all its clones.
 ///
