@@ -39,7 +39,15 @@ fn tour_runs_every_step_and_exits_0() {
         "== 3. #[timeout(250ms)]",
         "== 4. limited",
         "== 5. pooled",
+        "== 6. a queue",
+        "== 7. done callbacks and wait()",
+        "== 8. CPU work",
+        "== 9. timers",
+        "== 10. a file and SQLite",
+        "== 11. a plain thread",
+        "== 12. the line echo server",
         "== summary",
+        "== the examples",
     ] {
         assert!(text.contains(step), "missing {step:?} in:\n{text}");
     }
@@ -47,6 +55,23 @@ fn tour_runs_every_step_and_exits_0() {
     assert!(text.contains("concurrent: 5 requests"), "{text}");
     assert!(text.contains("peak in flight: 3 (limit 3)"), "{text}");
     assert!(text.contains("0 panicked"), "{text}");
+    assert!(
+        text.contains("join() returned with 10 of 10 fetched"),
+        "{text}"
+    );
+    assert!(
+        text.contains("100 clients at once: 500 lines echoed, 0 failed"),
+        "{text}"
+    );
+    assert!(text.contains("cancel() of a 60 ms timer: true"), "{text}");
+    assert!(!text.contains("never printed"), "{text}");
+    // Inline, the CPU work holds the only thread: the ticker cannot run.
+    let offloaded = text
+        .split_once("ticker ticked: inline 0, offloaded ")
+        .and_then(|(_, rest)| rest.split_once(' '))
+        .map(|(n, _)| n.parse::<u64>().unwrap())
+        .expect("inline work stops the ticker");
+    assert!(offloaded > 0, "{text}");
     let pooled_peak = text
         .split_once("peak in flight: ")
         .and_then(|(_, rest)| rest.split_once("peak in flight: "))
@@ -288,4 +313,98 @@ fn fetch_pool_fetches_every_url_through_the_pool() {
     );
     assert!(text.contains("100 ok, 0 failed"), "{text}");
     assert!(text.contains("peak running 10, 0 panicked"), "{text}");
+}
+
+#[test]
+fn zero_limits_and_timeouts_are_refused_everywhere() {
+    for (name, args) in [
+        ("fetch_pool", &["--limit", "0"][..]),
+        ("fetch_limited", &["--limit", "0"][..]),
+        ("fetch_queue", &["-k", "0"][..]),
+        ("fetch_queue", &["--capacity", "0"][..]),
+        ("echo_server", &["--max-connections", "0"][..]),
+        ("echo_server", &["--idle", "0s"][..]),
+        ("echo_server", &["--max-line", "0"][..]),
+        ("aio_server", &["--max-in-flight", "0"][..]),
+    ] {
+        let out = example(name).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name} {args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("is zero"), "{name} {args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_bad_url_is_refused_before_any_request() {
+    for name in [
+        "fetch_pool",
+        "fetch_limited",
+        "fetch_queue",
+        "fetch_concurrent",
+    ] {
+        let out = example(name)
+            .args(["--url", "127.0.0.1:3000/aio"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("invalid URL \"127.0.0.1:3000/aio\""),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn delay_with_url_is_refused() {
+    for name in ["fetch_queue", "fetch_callbacks"] {
+        let out = example(name)
+            .args(["--url", "http://127.0.0.1:3000/aio", "--delay", "1..2"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("no effect with --url"), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn failed_requests_exit_1_and_name_the_cause() {
+    // Nothing listens on a port just freed by the OS.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/aio");
+    for name in [
+        "fetch_pool",
+        "fetch_limited",
+        "fetch_queue",
+        "fetch_concurrent",
+    ] {
+        let out = example(name)
+            .args(["--url", &url, "-n", "3"])
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(1), "{name}: {all}");
+        assert!(
+            all.contains(&format!("connection refused by 127.0.0.1:{port}")),
+            "{name}: {all}"
+        );
+        assert!(all.contains("requests failed"), "{name}: {all}");
+    }
+}
+
+#[test]
+fn the_in_process_server_s_delays_are_reported_in_ms() {
+    let (out, text) = run(example("fetch_pool").args(["-n", "5"]));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("delays add up to "), "{text}");
+    assert!(text.contains(" ms\n"), "{text}");
 }

@@ -13,8 +13,41 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Block, Expr, ExprAsync, ReturnType, Stmt, Type};
 
 use super::parse::{Args, Backoff, Dur};
-use crate::expand::{async_trait_output, flatten_at, is_result, limit_tokens, output_hint};
+use crate::expand::{
+    async_trait_output, flatten_at, is_result, limit_tokens, looks_like_fn, output_hint,
+};
 use crate::parse::{self as timeout_parse, ItemFn, Mode};
+
+pub(crate) fn retry_attribute(args: TokenStream, item: TokenStream) -> TokenStream {
+    let result = syn::parse2::<Args>(args).and_then(|args| {
+        let parsed = syn::parse2::<ItemFn>(item.clone()).map_err(|err| {
+            let err = if looks_like_fn(&item) {
+                err
+            } else {
+                timeout_parse::not_a_fn(&item)
+            };
+            // The item parser is shared with `#[timeout]`: name ours.
+            let msg = err
+                .to_string()
+                .replace(
+                    "`#[timeout]` needs a body to bound",
+                    "`#[retry]` needs a body to run again",
+                )
+                .replace("`#[timeout]`", "`#[retry]`");
+            syn::Error::new(err.span(), msg)
+        })?;
+        retry(args, parsed)
+    });
+    match result {
+        Ok(tokens) => tokens,
+        Err(err) => {
+            // Keep the item, so the rest of the crate still compiles and the
+            // only error is ours.
+            let err = err.to_compile_error();
+            quote!(#err #item)
+        }
+    }
+}
 
 pub(crate) fn retry(args: Args, mut item: ItemFn) -> syn::Result<TokenStream> {
     let krate = match &args.krate {
