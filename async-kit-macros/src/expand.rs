@@ -34,7 +34,7 @@ pub(crate) fn timeout_attribute(args: TokenStream, item: TokenStream) -> TokenSt
     }
 }
 
-fn looks_like_fn(item: &TokenStream) -> bool {
+pub(crate) fn looks_like_fn(item: &TokenStream) -> bool {
     item.clone()
         .into_iter()
         .any(|tt| matches!(tt, proc_macro2::TokenTree::Ident(ref i) if i == "fn"))
@@ -82,7 +82,7 @@ pub(crate) fn timeout(args: Args, mut item: ItemFn) -> syn::Result<TokenStream> 
 
 /// `flatten(outcome)`, with every token of the call spanned at the return
 /// type, so that a missing `From<Elapsed>` is reported there.
-fn flatten_at(krate: &TokenStream, span: Span, outcome: TokenStream) -> TokenStream {
+pub(crate) fn flatten_at(krate: &TokenStream, span: Span, outcome: TokenStream) -> TokenStream {
     let krate = respan(krate, span);
     quote_spanned! {span=>
         {
@@ -104,7 +104,7 @@ fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-fn limit_tokens(limit: &Limit, krate: &TokenStream) -> TokenStream {
+pub(crate) fn limit_tokens(limit: &Limit, krate: &TokenStream) -> TokenStream {
     match limit {
         Limit::Const { secs, nanos, span } => {
             quote_spanned!(*span=> #krate::__private::Duration::new(#secs, #nanos))
@@ -134,7 +134,7 @@ fn mode(args: &Args, output: &ReturnType) -> Mode {
     })
 }
 
-fn is_result(ty: &Type) -> bool {
+pub(crate) fn is_result(ty: &Type) -> bool {
     match ty {
         Type::Path(p) => p
             .path
@@ -156,7 +156,7 @@ fn contains_impl_trait(ty: &Type) -> bool {
 
 /// A statement that fixes an async block's output type to `ty`, so `?` and
 /// `return` inside it infer as they did in the fn. Never runs.
-fn output_hint(ty: &Type) -> TokenStream {
+pub(crate) fn output_hint(ty: &Type) -> TokenStream {
     if contains_impl_trait(ty) {
         return TokenStream::new();
     }
@@ -215,7 +215,7 @@ fn expand_async_fn(args: &Args, krate: &TokenStream, limit: &TokenStream, item: 
 }
 
 /// `Pin<Box<dyn Future<Output = R> + ..>>` → the `R` binding, to edit.
-fn async_trait_output(output: &ReturnType) -> Option<&Type> {
+pub(crate) fn async_trait_output(output: &ReturnType) -> Option<&Type> {
     let ReturnType::Type(_, ty) = output else {
         return None;
     };

@@ -12,6 +12,7 @@
 
 mod expand;
 mod parse;
+mod retry;
 
 use proc_macro::TokenStream;
 
@@ -23,4 +24,14 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::timeout_attribute(args.into(), item.into()).into()
+}
+
+/// Runs an `async fn` returning `Result` again when it fails, with backoff,
+/// and never past the caller's deadline.
+///
+/// The full documentation, with examples, is on the re-export
+/// `async_kit::retry`.
+#[proc_macro_attribute]
+pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
+    retry::expand::retry_attribute(args.into(), item.into()).into()
 }

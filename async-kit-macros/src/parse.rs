@@ -111,7 +111,24 @@ fn parse_limit(expr: Expr) -> syn::Result<Limit> {
 
 fn parse_lit(lit: &Lit) -> syn::Result<Limit> {
     let span = lit.span();
-    let nanos = match lit {
+    let nanos = lit_nanos(lit)?;
+    if nanos == 0 {
+        return Err(syn::Error::new(
+            span,
+            "a timeout of zero would always fire: use a positive duration",
+        ));
+    }
+    let secs = u64::try_from(nanos / 1_000_000_000)
+        .map_err(|_| syn::Error::new(span, "duration is too large"))?;
+    let nanos = (nanos % 1_000_000_000) as u32;
+    Ok(Limit::Const { secs, nanos, span })
+}
+
+/// The nanoseconds a duration literal (`500ms`, `1.5s`, `"1m30s"`) stands
+/// for, or a spanned error listing the accepted forms.
+pub(crate) fn lit_nanos(lit: &Lit) -> syn::Result<u128> {
+    let span = lit.span();
+    Ok(match lit {
         Lit::Int(int) => {
             let unit = int.suffix();
             if unit.is_empty() {
@@ -134,17 +151,7 @@ fn parse_lit(lit: &Lit) -> syn::Result<Limit> {
         }
         Lit::Str(s) => parse_str(&s.value()).map_err(|msg| syn::Error::new(span, msg))?,
         _ => return Err(syn::Error::new(span, FORMS)),
-    };
-    if nanos == 0 {
-        return Err(syn::Error::new(
-            span,
-            "a timeout of zero would always fire: use a positive duration",
-        ));
-    }
-    let secs = u64::try_from(nanos / 1_000_000_000)
-        .map_err(|_| syn::Error::new(span, "duration is too large"))?;
-    let nanos = (nanos % 1_000_000_000) as u32;
-    Ok(Limit::Const { secs, nanos, span })
+    })
 }
 
 /// Nanoseconds in one `unit`.

@@ -1,5 +1,6 @@
 //! Items the macros' expansions call. Not public API: no stability promise.
 
+pub use crate::retry::{Policy, retry};
 pub use crate::time::{Elapsed, timeout};
 pub use core::time::Duration;
 
@@ -40,4 +41,10 @@ pub fn expect_in_time<T>(outcome: Result<T, Elapsed>, name: &str, limit: Duratio
         Ok(output) => output,
         Err(elapsed) => panic!("`{name}` timed out after {limit:?}: {elapsed}"),
     }
+}
+
+/// The outcome of a `#[retry]` fn: the last error when it gave up.
+#[inline]
+pub fn last_error<T, E>(outcome: Result<T, crate::retry::RetryError<E>>) -> Result<T, E> {
+    outcome.map_err(crate::retry::RetryError::into_inner)
 }

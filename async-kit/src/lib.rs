@@ -28,6 +28,11 @@
 //!   returning a [`TimerHandle`] that cancels or moves the callback from any
 //!   thread; [`time::call_every`]; and a [`Scheduler`] that cancels all its
 //!   timers when dropped.
+//! - [`retry`](mod@retry) and [`rate`]: a failing call tried again with
+//!   backoff ([`retry::retry`], the [`#[retry]`](macro@retry) attribute), never
+//!   past the caller's deadline and within a shared [`retry::Budget`]; and
+//!   rate limits ([`rate::RateLimiter`], per key [`rate::KeyedRateLimiter`],
+//!   and [`rate::Throttle`] for a rate and a concurrency limit together).
 //! - [`queue`]: producer/consumer queues with asyncio's `task_done` /
 //!   `join`: [`Queue`], [`PriorityQueue`] and [`LifoQueue`], bounded or
 //!   not, with Python 3.13's shutdown.
@@ -63,8 +68,11 @@
 //!
 //! # Feature flags
 //!
-//! - `macros` (default): the [`#[timeout]`](timeout) attribute.
+//! - `macros` (default): the [`#[timeout]`](timeout) and [`#[retry]`](macro@retry)
+//!   attributes.
 //! - `rayon` (default): the CPU pools of [`offload`](mod@offload).
+//! - `rate` (default): the rate limiters of [`rate`], on the `governor`
+//!   crate.
 //! - `tracing`: slow polls are also reported with `tracing::warn!`.
 //! - `full`: every optional part.
 //!
@@ -103,6 +111,8 @@
 //! | `executor.map(f, items)` | [`par_map(items, f)`](par_map) |
 //! | `asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)` | [`BackgroundRuntime::submit`], [`Submission::wait_timeout`](bridge::Submission::wait_timeout) |
 //! | debug mode's `Executing <Task …> took 0.2 seconds` | [`fut.warn_slow_polls(d)`](debug::WarnSlowExt::warn_slow_polls) |
+//! | a retry loop with `await asyncio.sleep(backoff)` between tries (or `tenacity`'s `@retry`) | [`#[retry(attempts = 3, backoff = exponential(100ms))]`](macro@retry), [`retry::retry`] |
+//! | `aiolimiter.AsyncLimiter(n, period)`: `async with limiter:` | [`rate::RateLimiter::until_ready`], [`rate::RateLimiter::run`], [`rate::KeyedRateLimiter`] per host, [`rate::Throttle`] with a concurrency limit |
 //! | `async with asyncio.Semaphore(n):` | [`Limiter::run`], [`Limiter::acquire`] |
 //! | a semaphore per host in a dict | [`KeyedLimiter`] |
 //! | an `asyncpool` / `asyncio.gather` over a bounded set of tasks | [`TaskPool::spawn`], [`TaskPool::join`] |
@@ -127,6 +137,10 @@ pub mod future;
 pub mod offload;
 mod padded;
 pub mod queue;
+#[cfg(feature = "rate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rate")))]
+pub mod rate;
+pub mod retry;
 pub mod sync;
 pub mod task;
 pub mod time;
@@ -146,6 +160,12 @@ pub use time::{Elapsed, Scheduler, TimerHandle, deadline, remaining};
 #[doc(inline)]
 #[doc = include_str!("docs/timeout.md")]
 pub use async_kit_macros::timeout;
+
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc(inline)]
+#[doc = include_str!("docs/retry.md")]
+pub use async_kit_macros::retry;
 
 #[doc(hidden)]
 pub mod __private;
