@@ -123,13 +123,11 @@ impl Redis {
     }
 
     /// The shared multiplexed connection (a cheap clone).
-    #[allow(dead_code)] // Used by the queue and the limiter of the next slices.
     pub(crate) fn manager(&self) -> ConnectionManager {
         self.inner.manager.clone()
     }
 
     /// The client, for connections of their own (blocking reads, pub/sub).
-    #[allow(dead_code)] // Used by the queue and the limiter of the next slices.
     pub(crate) fn client(&self) -> &redis::Client {
         &self.inner.client
     }

@@ -18,6 +18,11 @@ use std::fmt;
 ///   key, a script error, out of memory).
 /// - [`Decode`](Error::Decode): an entry's bytes are not a valid item. The
 ///   raw bytes are kept in the [`DecodeError`]; other items are unaffected.
+/// - [`Encode`](Error::Encode): an item could not be serialised (serde_json
+///   refuses, for example, a map with non-string keys).
+/// - [`ShutDown`](Error::ShutDown), [`Full`](Error::Full),
+///   [`Empty`](Error::Empty): the queue's own answers, as for
+///   [`async_kit::Queue`].
 ///
 /// # Examples
 ///
@@ -47,12 +52,19 @@ pub enum Error {
     Redis(redis::RedisError),
     /// An entry could not be decoded into an item.
     Decode(DecodeError),
+    /// An item could not be encoded.
+    Encode(serde_json::Error),
+    /// The queue is shut down (for a get: and nothing is left to drain).
+    ShutDown,
+    /// A `try_put` found the queue holding `capacity` items.
+    Full,
+    /// A `try_get` found no item waiting.
+    Empty,
 }
 
 impl Error {
     /// Sorts an error of the client into [`ConnectionLost`](Error::ConnectionLost)
     /// or [`Redis`](Error::Redis).
-    #[allow(dead_code)] // Used by the queue and the limiter of the next slices.
     pub(crate) fn from_redis(err: redis::RedisError) -> Self {
         if err.is_io_error()
             || err.is_connection_dropped()
@@ -102,6 +114,10 @@ impl fmt::Display for Error {
             Error::ConnectionLost(source) => write!(f, "connection to redis lost: {source}"),
             Error::Redis(source) => write!(f, "redis error: {source}"),
             Error::Decode(err) => fmt::Display::fmt(err, f),
+            Error::Encode(err) => write!(f, "cannot encode item: {err}"),
+            Error::ShutDown => f.write_str("queue is shut down"),
+            Error::Full => f.write_str("queue is full"),
+            Error::Empty => f.write_str("queue is empty"),
         }
     }
 }
@@ -113,6 +129,8 @@ impl std::error::Error for Error {
             | Error::ConnectionLost(source)
             | Error::Redis(source) => Some(source),
             Error::Decode(err) => Some(err),
+            Error::Encode(err) => Some(err),
+            Error::ShutDown | Error::Full | Error::Empty => None,
         }
     }
 }

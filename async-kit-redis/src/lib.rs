@@ -9,6 +9,9 @@
 //!
 //! - [`Redis`]: one connection per process, shared by its queues and
 //!   limiters; reconnects after a server restart.
+//! - [`RedisQueue`]: `asyncio.Queue` across processes (put / get / task_done
+//!   / join / shutdown), bounded across all producers, delivering **at least
+//!   once** with a visibility timeout; [`Delivery`], [`DeliveryGuard`].
 //! - [`Error`]: cannot connect (naming the URL), connection lost, Redis error,
 //!   decode failed (with the entry's raw bytes, in a [`DecodeError`]).
 //!
@@ -43,6 +46,9 @@
 
 mod client;
 mod error;
+mod events;
+mod queue;
 
 pub use client::Redis;
 pub use error::{DecodeError, Error};
+pub use queue::{Delivery, DeliveryGuard, PutError, RedisQueue, RedisQueueBuilder};
