@@ -300,3 +300,51 @@ async fn a_key_of_another_type_is_a_redis_error() {
     assert!(matches!(err, Error::Redis(_)), "{err:?}");
     assert!(err.to_string().starts_with("redis error: "));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_respect_capacity_order_and_bad_entries() {
+    let server = RedisServer::start();
+    let producer: RedisQueue<u32> = open(&server, "batches", 4).await;
+    let consumer: RedisQueue<u32> = open(&server, "batches", 4).await;
+    assert!(consumer.get_many(0).await.unwrap().is_empty());
+
+    // Ten items through a capacity of four: put_many fills, waits, refills.
+    let putter = tokio::spawn({
+        let producer = producer.clone();
+        async move {
+            producer
+                .put_many(0..10)
+                .await
+                .map_err(|err| err.into_inner())
+        }
+    });
+    let mut got = Vec::new();
+    while got.len() < 10 {
+        let batch = consumer.get_many(3).await.unwrap();
+        assert!(!batch.is_empty() && batch.len() <= 3);
+        assert!(consumer.len().await.unwrap() <= 4);
+        let batch: Vec<_> = batch.into_iter().map(Result::unwrap).collect();
+        let ids: Vec<&str> = batch.iter().map(|d| d.id()).collect();
+        assert_eq!(consumer.task_done_many(&ids).await.unwrap(), ids.len());
+        got.extend(batch.into_iter().map(|d| d.into_inner()));
+    }
+    putter.await.unwrap().unwrap();
+    assert_eq!(got, (0..10).collect::<Vec<_>>());
+
+    // A malformed entry is one error inside the batch.
+    producer.put(10).await.unwrap();
+    server.cli(&["XADD", "ak:q:{batches}:s", "*", "v", "oops"]);
+    producer.put(11).await.unwrap();
+    let batch = consumer.get_many(10).await.unwrap();
+    assert_eq!(batch.len(), 3);
+    assert_eq!(**batch[0].as_ref().unwrap(), 10);
+    assert_eq!(batch[1].as_ref().unwrap_err().raw(), b"oops");
+    assert_eq!(**batch[2].as_ref().unwrap(), 11);
+
+    // After shutdown, the items not put are handed back in order.
+    producer.shutdown().await.unwrap();
+    let err = producer.put_many([20, 21]).await.unwrap_err();
+    assert!(matches!(err.error(), Error::ShutDown));
+    assert_eq!(err.into_inner(), [20, 21]);
+    assert!(matches!(consumer.get_many(5).await, Err(Error::ShutDown)));
+}

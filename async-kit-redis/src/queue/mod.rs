@@ -24,6 +24,10 @@ use crate::{DecodeError, Error, Redis};
 /// The consumer group every handle reads through.
 const GROUP: &str = "ak";
 
+/// The most items one script run moves, so that one call never holds Redis
+/// for long.
+const MAX_BATCH: usize = 1_000;
+
 /// The visibility timeout unless the builder says otherwise.
 const DEFAULT_VISIBILITY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -382,6 +386,62 @@ where
         }
     }
 
+    /// Puts every item of `items`, in order, in as few round trips as the
+    /// capacity allows: each run of the put script adds as many as there is
+    /// room for, and the rest wait for space.
+    ///
+    /// On an error the items not yet put are handed back, in order (after
+    /// [`Error::ConnectionLost`] the first batch sent may or may not be in
+    /// the queue).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancelling keeps the items already put in the queue and drops the
+    /// rest; the batch in flight may or may not be put.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use async_kit_redis::{Redis, RedisQueue};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// # let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisQueue<u32> = RedisQueue::open(&redis, "batch").await?;
+    /// queue.put_many(1..=100).await.map_err(|err| err.into_parts().0)?;
+    /// let batch = queue.get_many(10).await?;
+    /// assert_eq!(batch.len(), 10);
+    /// let ids: Vec<&str> = batch.iter().map(|d| d.as_ref().unwrap().id()).collect();
+    /// assert_eq!(queue.task_done_many(&ids).await?, 10);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn put_many<I>(&self, items: I) -> Result<(), PutError<Vec<T>>>
+    where
+        I: IntoIterator<Item = T>,
+    {
+        let items: Vec<T> = items.into_iter().collect();
+        let mut payloads = Vec::with_capacity(items.len());
+        for item in &items {
+            match serde_json::to_vec(item) {
+                Ok(payload) => payloads.push(payload),
+                Err(err) => return Err(PutError::new(Error::Encode(err), items)),
+            }
+        }
+        let mut done = 0;
+        while done < payloads.len() {
+            let notified = self.inner.events.space.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let end = payloads.len().min(done + MAX_BATCH);
+            match self.put_payloads(&payloads[done..end]).await {
+                Ok(0) => notified.await,
+                Ok(added) => done += added,
+                Err(err) => return Err(PutError::new(err, items.into_iter().skip(done).collect())),
+            }
+        }
+        Ok(())
+    }
+
     /// Runs the put script: the number of payloads added.
     async fn put_payloads(&self, payloads: &[Vec<u8>]) -> Result<usize, Error> {
         let inner = &*self.inner;
@@ -479,6 +539,46 @@ where
         })
     }
 
+    /// Takes up to `max` items in one round trip, waiting until there is at
+    /// least one (for `max == 0`, returns an empty batch at once).
+    ///
+    /// Fails as [`get`](Self::get) does, except that an entry that does not
+    /// decode is one `Err` in the batch, holding its id and raw bytes, and
+    /// does not affect the others.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`get`](Self::get): a batch taken by a cancelled call is
+    /// redelivered after the visibility timeout.
+    ///
+    /// # Examples
+    ///
+    /// See [`put_many`](Self::put_many).
+    pub async fn get_many(
+        &self,
+        max: usize,
+    ) -> Result<Vec<Result<Delivery<T>, DecodeError>>, Error> {
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        loop {
+            let notified = self.inner.events.items.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            match self.take(max.min(MAX_BATCH)).await? {
+                Taken::ShutDown => return Err(Error::ShutDown),
+                Taken::Entries(entries) if !entries.is_empty() => {
+                    return Ok(entries
+                        .into_iter()
+                        .map(|(id, raw)| decode(id, raw))
+                        .collect());
+                }
+                Taken::Entries(_) => {}
+            }
+            let _ = tokio::time::timeout(self.inner.visibility_timeout, notified).await;
+        }
+    }
+
     /// One run of the get script for one item: `None` if nothing is waiting.
     async fn take_one(&self) -> Result<Option<Result<Delivery<T>, Error>>, Error> {
         match self.take(1).await? {
@@ -538,6 +638,36 @@ where
             .await
             .map_err(Error::from_redis)?;
         Ok(acked == 1)
+    }
+
+    /// Acknowledges the delivered items `ids` in one round trip, as
+    /// [`task_done`](Self::task_done) does for one; returns how many were
+    /// acknowledged by this call.
+    ///
+    /// # Cancel safety
+    ///
+    /// If cancelled, the acknowledgements may or may not have reached Redis;
+    /// calling it again is harmless.
+    ///
+    /// # Examples
+    ///
+    /// See [`put_many`](Self::put_many).
+    pub async fn task_done_many(&self, ids: &[&str]) -> Result<usize, Error> {
+        let inner = &*self.inner;
+        let mut acked = 0;
+        for chunk in ids.chunks(MAX_BATCH) {
+            let mut invocation = scripts::ACK.prepare_invoke();
+            invocation.key(&inner.stream).arg(GROUP).arg(&inner.channel);
+            for id in chunk {
+                invocation.arg(*id);
+            }
+            let n: usize = invocation
+                .invoke_async(&mut inner.manager.clone())
+                .await
+                .map_err(Error::from_redis)?;
+            acked += n;
+        }
+        Ok(acked)
     }
 
     /// Restarts the lease of the delivered item `id`, for work that takes

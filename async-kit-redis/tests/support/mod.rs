@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test binary uses its own part of the harness.
 
+pub mod process;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
