@@ -23,6 +23,8 @@ use std::fmt;
 /// - [`ShutDown`](Error::ShutDown), [`Full`](Error::Full),
 ///   [`Empty`](Error::Empty): the queue's own answers, as for
 ///   [`async_kit::Queue`].
+/// - [`NoSlot`](Error::NoSlot), [`Elapsed`](Error::Elapsed): the limiter's
+///   `try_acquire` and `acquire_timeout` found no free slot.
 ///
 /// # Examples
 ///
@@ -60,6 +62,10 @@ pub enum Error {
     Full,
     /// A `try_get` found no item waiting.
     Empty,
+    /// A `try_acquire` found every slot of the limiter held.
+    NoSlot,
+    /// An `acquire_timeout` found no free slot in time.
+    Elapsed(tokio::time::error::Elapsed),
 }
 
 impl Error {
@@ -118,6 +124,8 @@ impl fmt::Display for Error {
             Error::ShutDown => f.write_str("queue is shut down"),
             Error::Full => f.write_str("queue is full"),
             Error::Empty => f.write_str("queue is empty"),
+            Error::NoSlot => f.write_str("no slot of the limiter is free"),
+            Error::Elapsed(_) => f.write_str("no slot of the limiter freed in time"),
         }
     }
 }
@@ -130,7 +138,8 @@ impl std::error::Error for Error {
             | Error::Redis(source) => Some(source),
             Error::Decode(err) => Some(err),
             Error::Encode(err) => Some(err),
-            Error::ShutDown | Error::Full | Error::Empty => None,
+            Error::Elapsed(err) => Some(err),
+            Error::ShutDown | Error::Full | Error::Empty | Error::NoSlot => None,
         }
     }
 }

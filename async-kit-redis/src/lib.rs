@@ -12,6 +12,10 @@
 //! - [`RedisQueue`]: `asyncio.Queue` across processes (put / get / task_done
 //!   / join / shutdown), bounded across all producers, delivering **at least
 //!   once** with a visibility timeout; [`Delivery`], [`DeliveryGuard`].
+//! - [`RedisLimiter`]: one concurrency limit for every replica (`run`,
+//!   `acquire`, `try_acquire`, `acquire_timeout`, `set_limit`, `in_use`,
+//!   [`RedisLimitExt::limited`]); slots are leases renewed while held, so a
+//!   dead holder's slot frees itself.
 //! - [`Error`]: cannot connect (naming the URL), connection lost, Redis error,
 //!   decode failed (with the entry's raw bytes, in a [`DecodeError`]).
 //!
@@ -47,8 +51,10 @@
 mod client;
 mod error;
 mod events;
+mod limiter;
 mod queue;
 
 pub use client::Redis;
 pub use error::{DecodeError, Error};
+pub use limiter::{RedisLimitExt, RedisLimiter, RedisLimiterBuilder, RedisPermit};
 pub use queue::{Delivery, DeliveryGuard, PutError, RedisQueue, RedisQueueBuilder};
