@@ -58,7 +58,16 @@ async fn verbs_in_order() {
     assert_eq!(producer.len().await.unwrap(), 1);
     assert_eq!(producer.unfinished().await.unwrap(), 3);
 
+    assert!(consumer.extend_lease(first.id()).await.unwrap());
+    assert!(
+        !producer.extend_lease(first.id()).await.unwrap(),
+        "not its lease"
+    );
     assert!(consumer.task_done(first.id()).await.unwrap());
+    assert!(
+        !consumer.extend_lease(first.id()).await.unwrap(),
+        "finished"
+    );
     // A second acknowledgement of the same item acknowledges nothing.
     assert!(!producer.task_done(first.id()).await.unwrap());
     assert_eq!(producer.unfinished().await.unwrap(), 2);
@@ -347,4 +356,49 @@ async fn batches_respect_capacity_order_and_bad_entries() {
     assert!(matches!(err.error(), Error::ShutDown));
     assert_eq!(err.into_inner(), [20, 21]);
     assert!(matches!(consumer.get_many(5).await, Err(Error::ShutDown)));
+}
+
+/// The example of `RedisQueue`'s docs, run: four guarded workers, ten puts,
+/// `join`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_documented_worker_example_runs() {
+    let server = RedisServer::start();
+    let redis = Redis::connect(&server.url()).await.unwrap();
+    let queue: RedisQueue<String> = RedisQueue::builder("urls")
+        .capacity(64)
+        .open(&redis)
+        .await
+        .unwrap();
+    let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
+    for worker in 0..4 {
+        let queue = queue.clone();
+        let seen_tx = seen_tx.clone();
+        tokio::spawn(async move {
+            while let Ok(url) = queue.get_guarded().await {
+                seen_tx.send((worker, url.clone())).unwrap();
+            }
+        });
+    }
+    drop(seen_tx);
+    for i in 0..10 {
+        queue
+            .put(format!("http://127.0.0.1:3000/aio?{i}"))
+            .await
+            .unwrap();
+    }
+    tokio::time::timeout(Duration::from_secs(30), queue.join())
+        .await
+        .expect("join returned")
+        .unwrap();
+    let mut urls = Vec::new();
+    while let Ok((_, url)) = seen_rx.try_recv() {
+        urls.push(url);
+    }
+    urls.sort();
+    let mut expected: Vec<_> = (0..10)
+        .map(|i| format!("http://127.0.0.1:3000/aio?{i}"))
+        .collect();
+    expected.sort();
+    assert_eq!(urls, expected);
+    queue.shutdown().await.unwrap();
 }
