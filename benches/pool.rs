@@ -203,6 +203,21 @@ fn main() {
                         start.elapsed()
                     })
                 }),
+                Case::batch("TaskPool::map window(limit)", TASKS, || {
+                    rt.block_on(async {
+                        let start = Instant::now();
+                        let sum = pool
+                            .map(0..TASKS, |i| async move { black_box(i) })
+                            .window(LIMIT)
+                            .fold(
+                                0,
+                                |sum, out| async move { sum + out.expect("no task fails") },
+                            )
+                            .await;
+                        black_box(sum);
+                        start.elapsed()
+                    })
+                }),
                 Case::batch("TaskPool::map ordered", TASKS, || {
                     rt.block_on(async {
                         let start = Instant::now();

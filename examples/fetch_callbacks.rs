@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use async_kit::CompletionExt;
 use async_kit::task::{self, Outcome, ReturnWhen};
 use async_kit_examples::aio;
-use async_kit_examples::cli::{Args, parse_duration, parse_range};
+use async_kit_examples::cli::{Args, parse_duration, parse_range, parse_url};
 use async_kit_examples::fetch;
 use lexopt::prelude::*;
 
@@ -31,16 +31,16 @@ answers after --delay milliseconds.";
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let mut n = 6;
-    let mut delay = 50..=400;
+    let mut delay = None;
     let mut budget = Duration::from_millis(100);
     let mut url = None;
     let mut args = Args::from_env(USAGE);
     while let Some(arg) = args.next_flag() {
         match arg {
             Short('n') => n = args.value(),
-            Long("delay") => delay = args.value_with(parse_range),
+            Long("delay") => delay = Some(args.value_with(parse_range)),
             Long("timeout") => budget = args.value_with(parse_duration),
-            Long("url") => url = Some(args.value::<String>()),
+            Long("url") => url = Some(args.value_with(parse_url)),
             other => {
                 let err = other.unexpected();
                 args.fail(err)
@@ -48,7 +48,10 @@ async fn main() -> std::io::Result<()> {
         }
     }
     // Keeps the in-process server (if any) alive until the end of `main`.
-    let (url, _server) = aio::url_or_spawn(url, delay).await?;
+    if url.is_some() && delay.is_some() {
+        args.fail("--delay sets the in-process server's delays: it has no effect with --url");
+    }
+    let (url, _server) = aio::url_or_spawn(url, delay.unwrap_or(50..=400)).await?;
     let client = reqwest::Client::new();
 
     println!("== 1. on_complete: a callback on each fetch future");

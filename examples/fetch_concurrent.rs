@@ -10,7 +10,7 @@
 
 use std::time::Instant;
 
-use async_kit_examples::cli::Args;
+use async_kit_examples::cli::{Args, parse_url};
 use async_kit_examples::fetch;
 use lexopt::prelude::*;
 
@@ -21,13 +21,13 @@ Fetches the URL n times sequentially, then n times concurrently, and prints
 a timeline of each run.";
 
 #[tokio::main]
-async fn main() {
+async fn main() -> std::process::ExitCode {
     let mut url = "http://127.0.0.1:3000/aio".to_string();
     let mut n = 5;
     let mut args = Args::from_env(USAGE);
     while let Some(arg) = args.next_flag() {
         match arg {
-            Long("url") => url = args.value(),
+            Long("url") => url = args.value_with(parse_url),
             Short('n') => n = args.value(),
             other => {
                 let err = other.unexpected();
@@ -39,16 +39,19 @@ async fn main() {
 
     let start = Instant::now();
     let results = fetch::sequential(&client, &url, n).await;
+    let mut failed = results.iter().filter(|r| r.is_err()).count();
     let sequential = start.elapsed();
     let delays = fetch::report("sequential", &results, sequential);
     println!("sum of delays: {}\n", delays.iter().sum::<u64>());
 
     let start = Instant::now();
     let results = fetch::concurrent(&client, &url, n).await;
+    failed += results.iter().filter(|r| r.is_err()).count();
     let concurrent = start.elapsed();
     let delays = fetch::report("concurrent", &results, concurrent);
     println!(
         "longest delay: {}",
         delays.iter().max().copied().unwrap_or(0)
     );
+    fetch::exit_status(failed, 2 * n)
 }

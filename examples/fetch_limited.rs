@@ -14,7 +14,7 @@ use std::time::Instant;
 use async_kit::LimitExt;
 use async_kit::sync::Limiter;
 use async_kit_examples::aio;
-use async_kit_examples::cli::Args;
+use async_kit_examples::cli::{Args, parse_positive, parse_url};
 use async_kit_examples::fetch;
 use lexopt::prelude::*;
 
@@ -23,19 +23,20 @@ usage: fetch_limited [--url http://127.0.0.1:3000/aio] [-n 12] [--limit 3]
 
 Starts n requests at once through a Limiter of --limit permits, and prints
 their timeline: never more than --limit are in flight. Without --url, an
-in-process /aio server answers with delays of 50 to 400 ms.";
+in-process /aio server answers with delays of 50 to 400 ms. Exits 1 if any
+request failed.";
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> std::io::Result<std::process::ExitCode> {
     let mut url = None;
     let mut n = 12;
     let mut limit = 3;
     let mut args = Args::from_env(USAGE);
     while let Some(arg) = args.next_flag() {
         match arg {
-            Long("url") => url = Some(args.value::<String>()),
+            Long("url") => url = Some(args.value_with(parse_url)),
             Short('n') => n = args.value(),
-            Long("limit") => limit = args.value(),
+            Long("limit") => limit = args.value_with(parse_positive),
             other => {
                 let err = other.unexpected();
                 args.fail(err)
@@ -63,5 +64,6 @@ async fn main() -> std::io::Result<()> {
         "peak in flight: {} (limit {limit})",
         fetch::peak_in_flight(&results)
     );
-    Ok(())
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    Ok(fetch::exit_status(failed, results.len()))
 }

@@ -9,11 +9,12 @@
 //! `--url`, it starts the `/aio` server in-process with delays of 10 to
 //! 200 ms, so it needs nothing else and exits in a few seconds.
 
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use async_kit::task::TaskPool;
 use async_kit_examples::aio;
-use async_kit_examples::cli::Args;
+use async_kit_examples::cli::{Args, parse_positive, parse_url};
 use async_kit_examples::fetch;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -24,19 +25,20 @@ usage: fetch_pool [--url http://127.0.0.1:3000/aio] [-n 100] [--limit 10]
 
 Fetches the URL n times on a TaskPool of --limit tasks, shows a progress
 bar, then prints the pool's figures and its shutdown report. Without --url,
-an in-process /aio server answers with delays of 10 to 200 ms.";
+an in-process /aio server answers with delays of 10 to 200 ms. Exits 1 if
+any request failed.";
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> std::io::Result<ExitCode> {
     let mut url = None;
     let mut n: u64 = 100;
     let mut limit = 10;
     let mut args = Args::from_env(USAGE);
     while let Some(arg) = args.next_flag() {
         match arg {
-            Long("url") => url = Some(args.value::<String>()),
+            Long("url") => url = Some(args.value_with(parse_url)),
             Short('n') => n = args.value(),
-            Long("limit") => limit = args.value(),
+            Long("limit") => limit = args.value_with(parse_positive),
             other => {
                 let err = other.unexpected();
                 args.fail(err)
@@ -44,7 +46,8 @@ async fn main() -> std::io::Result<()> {
         }
     }
     // Keeps the in-process server (if any) alive until the end of `main`.
-    let (url, _server) = aio::url_or_spawn(url, 10..=200).await?;
+    let (url, server) = aio::url_or_spawn(url, 10..=200).await?;
+    let unit = fetch::delay_unit(server.is_some());
     let client = reqwest::Client::new();
 
     // The pool bounds the requests in flight and catches a panicking fetch
@@ -70,11 +73,11 @@ async fn main() -> std::io::Result<()> {
             }
             Ok(Err(err)) => {
                 failed += 1;
-                bar.println(format!("failed: {err}"));
+                bar.suspend(|| eprintln!("failed: {err}"));
             }
             Err(err) => {
                 failed += 1;
-                bar.println(format!("task failed: {err}"));
+                bar.suspend(|| eprintln!("task failed: {err}"));
             }
         }
         bar.inc(1);
@@ -84,7 +87,7 @@ async fn main() -> std::io::Result<()> {
     let took = start.elapsed();
     println!(
         "{n} requests in {took:.2?} with at most {limit} at once: \
-         {ok} ok, {failed} failed, delays add up to {delays} ms"
+         {ok} ok, {failed} failed, delays add up to {delays} {unit}"
     );
     let figures = pool.figures();
     println!(
@@ -96,5 +99,6 @@ async fn main() -> std::io::Result<()> {
         "shutdown: {} completed, {} aborted, {} panicked",
         report.completed, report.aborted, report.panicked
     );
-    Ok(())
+    drop(server);
+    Ok(fetch::exit_status(failed, n as usize))
 }

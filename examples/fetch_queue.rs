@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use async_kit::Queue;
 use async_kit_examples::aio;
-use async_kit_examples::cli::{Args, parse_range};
+use async_kit_examples::cli::{Args, parse_positive, parse_range, parse_url};
 use async_kit_examples::fetch;
 use lexopt::prelude::*;
 
@@ -25,7 +25,8 @@ usage: fetch_queue [--url http://127.0.0.1:3000/aio] [-n 20] [-k 4]
 Puts n fetches of the URL on a bounded queue of the given capacity; k
 workers take them and fetch. The producer waits until every fetch is done
 (join), then shuts the queue down. Without --url, serves /aio in-process
-with the given delays in milliseconds.";
+with the given delays in milliseconds (--delay is refused with --url).
+Exits 1 if any fetch failed.";
 
 /// What a worker reports for one URL.
 struct Outcome {
@@ -35,31 +36,32 @@ struct Outcome {
 }
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> std::io::Result<std::process::ExitCode> {
     let mut url: Option<String> = None;
     let (mut n, mut k, mut capacity) = (20usize, 4usize, 8usize);
-    let mut delay = 20..=120;
+    let mut delay = None;
     let mut args = Args::from_env(USAGE);
     while let Some(arg) = args.next_flag() {
         match arg {
-            Long("url") => url = Some(args.value()),
+            Long("url") => url = Some(args.value_with(parse_url)),
             Short('n') => n = args.value(),
-            Short('k') => k = args.value(),
-            Long("capacity") => capacity = args.value(),
-            Long("delay") => delay = args.value_with(parse_range),
+            Short('k') => k = args.value_with(parse_positive),
+            Long("capacity") => capacity = args.value_with(parse_positive),
+            Long("delay") => delay = Some(args.value_with(parse_range)),
             other => {
                 let err = other.unexpected();
                 args.fail(err)
             }
         }
     }
-    if k == 0 || capacity == 0 {
-        args.fail("-k and --capacity must be at least 1");
+    if url.is_some() && delay.is_some() {
+        args.fail("--delay sets the in-process server's delays: it has no effect with --url");
     }
 
     // Without a URL, the tutorial's /aio server runs in this process.
     // Keeps the in-process server (if any) alive until the end of `main`.
-    let (url, _server) = aio::url_or_spawn(url, delay.clone()).await?;
+    let (url, server) = aio::url_or_spawn(url, delay.unwrap_or(20..=120)).await?;
+    let unit = fetch::delay_unit(server.is_some());
     println!("fetch_queue: {n} fetches of {url}, {k} workers, queue capacity {capacity}");
 
     // The work queue is bounded, so the producer can never run far ahead of
@@ -128,8 +130,9 @@ async fn main() -> std::io::Result<()> {
     }
     println!("{ok} fetched, {failed} failed, in {took:.2?}");
     println!(
-        "sum of delays {sum} ms over {k} workers: about {} ms if they share the work evenly",
+        "sum of delays {sum} {unit} over {k} workers: about {} {unit} if they share the work evenly",
         sum / k as u64
     );
-    Ok(())
+    drop(server);
+    Ok(fetch::exit_status(failed, n))
 }

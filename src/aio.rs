@@ -8,17 +8,22 @@
 use std::future::Future;
 use std::io;
 use std::ops::RangeInclusive;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
 /// The unit of the delays the server sleeps and reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,10 +51,22 @@ pub struct Config {
     pub delay: RangeInclusive<u64>,
     /// The unit of `delay`.
     pub unit: DelayUnit,
-    /// At most this many requests are handled at once; others get 503.
+    /// At most this many requests are handled at once; others get 503 and
+    /// their connection is closed. The default,
+    /// [`default_max_in_flight`], leaves room under the process's file
+    /// limit, so the 503 comes before the descriptors run out.
     pub max_in_flight: usize,
     /// A request that takes longer gets 504.
     pub request_timeout: Duration,
+    /// A connection must send a complete request head within this time of
+    /// opening, and again of each answer it got; otherwise it is closed.
+    /// This one timer closes connections that send nothing, idle
+    /// keep-alive connections, and clients that send their headers a byte
+    /// at a time; the time a request takes to be answered is not counted.
+    pub header_timeout: Duration,
+    /// After shutdown starts, the connections still open get this long to
+    /// finish their requests; then they are closed.
+    pub grace: Duration,
 }
 
 impl Default for Config {
@@ -57,10 +74,39 @@ impl Default for Config {
         Config {
             delay: 1..=30,
             unit: DelayUnit::Seconds,
-            max_in_flight: 20_000,
+            max_in_flight: default_max_in_flight(),
             request_timeout: Duration::from_secs(60),
+            header_timeout: Duration::from_secs(10),
+            grace: Duration::from_secs(5),
         }
     }
+}
+
+/// How many descriptors the server keeps out of `max_in_flight`'s reach,
+/// given the process's limit: for the listener, the standard streams, the
+/// runtime's own, and the connections being answered 503 and closed.
+fn headroom(file_limit: usize) -> usize {
+    (file_limit / 10).max(64)
+}
+
+/// The default of [`Config::max_in_flight`]: the process's soft limit on
+/// open files less a headroom of a tenth (at least 64), so that requests
+/// over it get a quick 503 while descriptors remain to accept them.
+///
+/// The limit is read from `/proc/self/limits`; where that cannot be read,
+/// 1,024 is assumed, the common soft limit.
+pub fn default_max_in_flight() -> usize {
+    let limit = open_file_limit().unwrap_or(1024);
+    limit.saturating_sub(headroom(limit)).max(1)
+}
+
+/// The soft limit on open files (`ulimit -n`), if the system tells it.
+pub fn open_file_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    let soft = line["Max open files".len()..].split_whitespace().next()?;
+    // "unlimited" never appears for files on Linux; treat it as no clue.
+    soft.parse().ok()
 }
 
 /// The body of a `/aio` answer.
@@ -83,10 +129,12 @@ pub fn router(config: Config) -> Router {
 }
 
 async fn aio(State(shared): State<Arc<Shared>>) -> Response {
-    // A flood gets a quick 503 instead of exhausting the server.
+    // A flood gets a quick 503 instead of exhausting the server, and the
+    // connection is closed so that its descriptor is free again.
     let Ok(_permit) = shared.in_flight.try_acquire() else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONNECTION, "close")],
             "too many requests in flight\n",
         )
             .into_response();
@@ -103,16 +151,95 @@ async fn aio(State(shared): State<Arc<Shared>>) -> Response {
     }
 }
 
-/// Serves `/aio` on `listener` until `shutdown` completes, then lets the
-/// requests in flight finish.
+/// How a server stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    /// Connections that finished within the grace period.
+    pub finished: usize,
+    /// Connections still open when the grace period ended, closed then.
+    pub closed: usize,
+}
+
+/// Serves `/aio` on `listener` until `shutdown` completes; then stops
+/// accepting, lets the requests in flight finish for up to
+/// [`Config::grace`], and closes what remains.
+///
+/// Connections speak HTTP/1.1 with keep-alive. A client that half-closes
+/// its side after a complete request (`nc -N`, socat) still gets its
+/// answer. Failing to accept (out of descriptors, say) is retried after a
+/// pause rather than ending the server.
 pub async fn serve(
     listener: TcpListener,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()> {
-    axum::serve(listener, router(config))
-        .with_graceful_shutdown(shutdown)
-        .await
+) -> io::Result<Stopped> {
+    let grace = config.grace;
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(config.header_timeout)
+        .half_close(true)
+        .keep_alive(true);
+    let service = TowerToHyperService::new(router(config));
+    let stopping = CancellationToken::new();
+    let mut connections = JoinSet::new();
+    let mut shutdown = pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            () = &mut shutdown => break,
+            // Reap finished connections as they go.
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(err) if is_per_connection(&err) => continue,
+                Err(_) => {
+                    // Out of descriptors or memory: the connections being
+                    // answered free some; try again shortly.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let connection = http.serve_connection(TokioIo::new(stream), service.clone());
+        let stop = stopping.clone();
+        connections.spawn(async move {
+            let mut connection = pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                () = stop.cancelled() => {
+                    // Finish the request in flight, if any, then close.
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+    }
+    drop(listener);
+    stopping.cancel();
+    let mut finished = 0;
+    let drained = async_kit::time::timeout(grace, async {
+        while connections.join_next().await.is_some() {
+            finished += 1;
+        }
+    })
+    .await;
+    let closed = if drained.is_ok() {
+        0
+    } else {
+        connections.len()
+    };
+    connections.shutdown().await;
+    Ok(Stopped { finished, closed })
+}
+
+/// Accept errors that concern one connection only, which the next accept
+/// does not suffer.
+fn is_per_connection(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
 }
 
 /// Starts the server on `127.0.0.1` on a free port, in the background.

@@ -31,6 +31,41 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// Parses a count that must be above zero (a limit, a number of workers):
+/// zero would make the program wait forever, so it is refused here.
+pub fn parse_positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err(format!("{text:?} is zero: expected a number above zero")),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("invalid value {text:?}: {e}")),
+    }
+}
+
+/// Parses a duration as [`parse_duration`] does, refusing zero (a timeout of
+/// zero would close everything at once).
+pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration.is_zero() {
+        return Err(format!("{text:?} is zero: expected a duration above zero"));
+    }
+    Ok(duration)
+}
+
+/// Parses an absolute `http://` or `https://` URL, so that a typo is
+/// refused at once instead of failing every request.
+pub fn parse_url(text: &str) -> Result<String, String> {
+    match reqwest::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
+            Ok(text.to_string())
+        }
+        Ok(url) => Err(format!(
+            "invalid URL {text:?}: expected http:// or https:// and a host, not {}:",
+            url.scheme()
+        )),
+        Err(e) => Err(format!("invalid URL {text:?}: {e}")),
+    }
+}
+
 /// A command line: lexopt's parser that prints the usage on `--help` and
 /// exits with a clear message on a bad flag or value.
 #[derive(Debug)]
@@ -109,5 +144,13 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
         assert!(parse_duration("2 parsecs").is_err());
+        assert_eq!(parse_positive("3"), Ok(3));
+        assert!(parse_positive("0").unwrap_err().contains("zero"));
+        assert!(parse_positive("-1").is_err());
+        assert!(parse_url("http://127.0.0.1:3000/aio").is_ok());
+        assert!(parse_url("127.0.0.1:3000/aio").is_err());
+        assert!(parse_url("not a url").unwrap_err().contains("invalid URL"));
+        assert_eq!(parse_positive_duration("1s"), Ok(Duration::from_secs(1)));
+        assert!(parse_positive_duration("0s").unwrap_err().contains("zero"));
     }
 }

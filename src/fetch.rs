@@ -44,13 +44,61 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Http(e) => write!(f, "http: {e}"),
+            Error::Http(e) => f.write_str(&describe_http(e)),
             Error::TimedOut(e) => write!(f, "timed out: {e}"),
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+/// What went wrong, in words a user can act on: reqwest's own message
+/// names the step ("error sending request for url (..)"), the cause is at
+/// the bottom of its sources.
+fn describe_http(e: &reqwest::Error) -> String {
+    let target = e
+        .url()
+        .map(|url| {
+            let host = url.host_str().unwrap_or("?");
+            match url.port_or_known_default() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_string(),
+            }
+        })
+        .unwrap_or_else(|| "the server".to_string());
+    if let Some(status) = e.status() {
+        return format!("{target} answered {status}");
+    }
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let io = std::iter::successors(Some(e as &dyn std::error::Error), |c| c.source())
+        .find_map(|c| c.downcast_ref::<std::io::Error>());
+    if let Some(io) = io {
+        use std::io::ErrorKind::*;
+        let what = match io.kind() {
+            ConnectionRefused => Some("connection refused by"),
+            ConnectionReset => Some("connection reset by"),
+            ConnectionAborted => Some("connection aborted by"),
+            TimedOut => Some("timed out connecting to"),
+            _ => None,
+        };
+        if let Some(what) = what {
+            return format!("{what} {target}");
+        }
+    }
+    if e.is_connect() {
+        return format!("cannot connect to {target}: {cause}");
+    }
+    if e.is_decode() {
+        return format!("{target} sent an answer that is not a /aio answer: {cause}");
+    }
+    if e.is_timeout() {
+        return format!("{target} did not answer in time");
+    }
+    format!("request to {target} failed: {cause}")
+}
 
 impl From<reqwest::Error> for Error {
     fn from(e: reqwest::Error) -> Self {
@@ -161,4 +209,21 @@ pub fn peak_in_flight(results: &[Result<Fetched, FetchError>]) -> usize {
         peak = peak.max(now);
     }
     peak as usize
+}
+
+/// The exit status of a fetching example: failure when any request failed,
+/// saying how many on stderr, so that scripts notice.
+pub fn exit_status(failed: usize, total: usize) -> std::process::ExitCode {
+    if failed == 0 {
+        return std::process::ExitCode::SUCCESS;
+    }
+    eprintln!("error: {failed} of {total} requests failed");
+    std::process::ExitCode::FAILURE
+}
+
+/// The unit of the delays a run reports: milliseconds for the in-process
+/// server, which the examples start that way; a server given by URL did
+/// not say, so "units" (seconds for `aio_server`'s default).
+pub fn delay_unit(in_process: bool) -> &'static str {
+    if in_process { "ms" } else { "units" }
 }

@@ -23,3 +23,22 @@ pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListen
     socket.bind(addr)?;
     socket.listen(4096)
 }
+
+/// A sentence for an error from [`bind`]: the address, what went wrong, and
+/// the likely cause when it is a common one.
+pub fn describe_bind_error(addr: std::net::SocketAddr, err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            format!(
+                "cannot listen on {addr}: the address is already in use (is another server running on it?)"
+            )
+        }
+        std::io::ErrorKind::AddrNotAvailable => {
+            format!("cannot listen on {addr}: no interface of this machine has that address")
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            format!("cannot listen on {addr}: permission denied (ports below 1024 need privileges)")
+        }
+        _ => format!("cannot listen on {addr}: {err}"),
+    }
+}

@@ -149,3 +149,175 @@ async fn graceful_shutdown_lets_requests_in_flight_finish() {
     assert_eq!(reply.status(), 200);
     server.await.unwrap().unwrap();
 }
+
+/// Reads until the server closes the connection (end of file or a reset);
+/// fails the test if it stays open for 10 s, far beyond any timeout here.
+async fn closed_by_server(socket: &mut TcpStream) -> Vec<u8> {
+    let mut seen = Vec::new();
+    let read = async_kit::time::timeout(Duration::from_secs(10), async {
+        let mut buf = [0; 4096];
+        loop {
+            match socket.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the server kept the connection open");
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_idle_and_slow_clients_are_closed_while_others_are_served() {
+    let (addr, _stop) = aio::spawn(Config {
+        header_timeout: Duration::from_millis(300),
+        ..fast(1..=1)
+    })
+    .await
+    .unwrap();
+
+    // Sends nothing at all.
+    let mut silent = TcpStream::connect(addr).await.unwrap();
+    // Gets one answer, then keeps the connection idle.
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /aio HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    // Sends its headers a byte at a time, never finishing.
+    let slow = tokio::spawn(async move {
+        let mut slow = TcpStream::connect(addr).await.unwrap();
+        slow.write_all(b"GET /aio HTTP/1.1\r\nhost: x\r\nx-slow: ")
+            .await
+            .unwrap();
+        let mut buf = [0; 64];
+        let closed = async_kit::time::timeout(Duration::from_secs(10), async {
+            loop {
+                tokio::select! {
+                    read = slow.read(&mut buf) => match read {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {}
+                    },
+                    () = tokio::time::sleep(Duration::from_millis(50)) => {
+                        if slow.write_all(b"a").await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "the slow client was never closed");
+    });
+
+    // Meanwhile, a normal client is served.
+    let reply = reqwest::get(format!("http://{addr}/aio")).await.unwrap();
+    assert_eq!(reply.status(), 200);
+
+    assert!(closed_by_server(&mut silent).await.is_empty());
+    let answered = String::from_utf8(closed_by_server(&mut idle).await).unwrap();
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered:?}");
+    slow.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_client_that_half_closes_after_its_request_gets_the_answer() {
+    let (addr, _stop) = aio::spawn(fast(1..=1)).await.unwrap();
+    for (request, status) in [
+        (
+            &b"GET /nope HTTP/1.1\r\nhost: x\r\n\r\n"[..],
+            "HTTP/1.1 404",
+        ),
+        (&b"GET /aio HTTP/1.1\r\nhost: x\r\n\r\n"[..], "HTTP/1.1 200"),
+    ] {
+        let mut socket = TcpStream::connect(addr).await.unwrap();
+        socket.write_all(request).await.unwrap();
+        socket.shutdown().await.unwrap(); // as `nc -N` does
+        let answer = String::from_utf8(closed_by_server(&mut socket).await).unwrap();
+        assert!(answer.starts_with(status), "{answer:?}");
+    }
+}
+
+#[tokio::test]
+async fn over_the_limit_a_request_gets_503_and_its_connection_is_closed() {
+    let (addr, _stop) = aio::spawn(Config {
+        max_in_flight: 2,
+        ..fast(300..=300)
+    })
+    .await
+    .unwrap();
+    let mut busy = Vec::new();
+    for _ in 0..2 {
+        let mut socket = TcpStream::connect(addr).await.unwrap();
+        socket
+            .write_all(b"GET /aio HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        busy.push(socket);
+    }
+    // Wait until both are in flight: a third gets 503, and the server
+    // closes that connection itself, freeing its descriptor.
+    let mut statuses = Vec::new();
+    for _ in 0..100 {
+        let mut socket = TcpStream::connect(addr).await.unwrap();
+        socket
+            .write_all(b"GET /aio HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let answer = String::from_utf8(closed_by_server(&mut socket).await).unwrap();
+        let is_503 = answer.starts_with("HTTP/1.1 503");
+        statuses.push(answer);
+        if is_503 {
+            break;
+        }
+    }
+    let last = statuses.last().unwrap();
+    assert!(last.starts_with("HTTP/1.1 503"), "{statuses:?}");
+    assert!(
+        last.to_ascii_lowercase().contains("connection: close"),
+        "{last}"
+    );
+}
+
+#[tokio::test]
+async fn at_the_end_of_the_grace_period_shutdown_closes_what_remains() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let config = Config {
+        grace: Duration::from_millis(200),
+        ..fast(1..=1)
+    };
+    let server = tokio::spawn(aio::serve(listener, config, async move {
+        let _ = stopped.await;
+    }));
+    // Half a request: the connection can never finish by itself.
+    let mut half = TcpStream::connect(addr).await.unwrap();
+    half.write_all(b"GET /aio HTTP/1.1\r\nhost: x\r\nx-p: ")
+        .await
+        .unwrap();
+    // A complete exchange, so the half-sent one has surely been accepted.
+    let ok = raw(
+        addr,
+        b"GET /aio HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok:?}");
+    stop.send(()).unwrap();
+    let stopped = async_kit::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("the server stops after its grace period")
+        .unwrap()
+        .unwrap();
+    assert_eq!(stopped.closed, 1, "{stopped:?}");
+    closed_by_server(&mut half).await;
+}
+
+#[test]
+fn the_default_in_flight_limit_leaves_descriptors_to_answer_503() {
+    let files = aio::open_file_limit().expect("Linux tells the open-file limit");
+    let limit = aio::default_max_in_flight();
+    assert!(limit >= 1);
+    assert!(limit + 64 <= files || limit == 1, "{limit} of {files}");
+    assert_eq!(Config::default().max_in_flight, limit);
+}

@@ -82,8 +82,25 @@ async fn idle_clients_are_dropped() {
     assert_eq!(n, 0);
 }
 
+/// Reads until the server closes (end of file or reset), at most 10 s.
+async fn until_closed(socket: &mut TcpStream) -> Vec<u8> {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    let read = async_kit::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match socket.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the server kept the connection open");
+    seen
+}
+
 #[tokio::test]
-async fn the_connection_limit_holds_a_second_client_until_the_first_leaves() {
+async fn over_the_connection_limit_a_client_is_told_busy_and_closed() {
     let (addr, _stop) = start_lines(LinesConfig {
         max_connections: 1,
         ..LinesConfig::default()
@@ -96,12 +113,111 @@ async fn the_connection_limit_holds_a_second_client_until_the_first_leaves() {
     first.read_exact(&mut buf).await.unwrap();
     assert_eq!(&buf, b"one\n");
 
-    // A second client is accepted by the kernel but not served...
-    let second = tokio::spawn(async move { echo::echo_lines(addr, &["two".to_string()]).await });
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(!second.is_finished(), "served while the limit was reached");
-    // ...until the first one leaves.
+    // A second one is told at once, not left waiting.
+    let mut second = TcpStream::connect(addr).await.unwrap();
+    let answer = String::from_utf8(until_closed(&mut second).await).unwrap();
+    assert_eq!(
+        answer,
+        "error: server busy (1 connections), try again later\n"
+    );
+
+    // Once the first leaves, its slot serves the next client.
     drop(first);
-    let replies = second.await.unwrap().unwrap();
-    assert_eq!(replies, vec!["two".to_string()]);
+    let mut replies = None;
+    for _ in 0..1000 {
+        if let Ok(r) = echo::echo_lines(addr, &["two".to_string()]).await {
+            replies = Some(r);
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(replies, Some(vec!["two".to_string()]));
+}
+
+#[tokio::test]
+async fn lines_are_bytes_echoed_exactly_whatever_they_hold() {
+    let (addr, _stop) = start_lines(LinesConfig::default()).await;
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    // 4 KiB of every byte value, newlines among them, not UTF-8, and an
+    // unterminated rest that comes back when the client closes its side.
+    let payload: Vec<u8> = (0..4096u32).map(|i| (i * 31 % 256) as u8).collect();
+    assert!(std::str::from_utf8(&payload).is_err());
+    assert_ne!(payload.last(), Some(&b'\n'));
+    socket.write_all(&payload).await.unwrap();
+    socket.shutdown().await.unwrap();
+    assert_eq!(until_closed(&mut socket).await, payload);
+}
+
+#[tokio::test]
+async fn an_overlong_line_is_answered_an_error_and_lines_before_it_echo() {
+    let (addr, _stop) = start_lines(LinesConfig {
+        max_line: 16,
+        ..LinesConfig::default()
+    })
+    .await;
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    socket
+        .write_all(b"short\nthis line is far longer than sixteen bytes\n")
+        .await
+        .unwrap();
+    let answer = String::from_utf8(until_closed(&mut socket).await).unwrap();
+    assert_eq!(answer, "short\nerror: line longer than 16 bytes, closing\n");
+}
+
+#[tokio::test]
+async fn a_line_dribbled_a_byte_at_a_time_is_closed_at_the_line_timeout() {
+    let (addr, _stop) = start_lines(LinesConfig {
+        idle: Duration::from_millis(200),
+        ..LinesConfig::default()
+    })
+    .await;
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    let mut buf = [0u8; 64];
+    let closed = async_kit::time::timeout(Duration::from_secs(10), async {
+        loop {
+            tokio::select! {
+                read = socket.read(&mut buf) => match read {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => panic!("echoed {n} bytes of an unfinished line"),
+                },
+                () = tokio::time::sleep(Duration::from_millis(20)) => {
+                    if socket.write_all(b"x").await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "a dribbling client kept its connection");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_reads_is_closed_at_the_write_timeout() {
+    let (addr, _stop) = start_lines(LinesConfig {
+        write_timeout: Duration::from_millis(200),
+        ..LinesConfig::default()
+    })
+    .await;
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    // Send lines and never read the echoes: the buffers fill, the server's
+    // write stalls, and it closes the connection, so our writes fail.
+    let line = vec![b'a'; 16 * 1024 - 1]
+        .into_iter()
+        .chain([b'\n'])
+        .collect::<Vec<u8>>();
+    let failed = async_kit::time::timeout(Duration::from_secs(30), async {
+        for _ in 0..100_000 {
+            if socket.write_all(&line).await.is_err() {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(
+        failed,
+        Ok(true),
+        "the server kept a client that never reads"
+    );
 }

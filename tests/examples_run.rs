@@ -289,3 +289,97 @@ fn fetch_pool_fetches_every_url_through_the_pool() {
     assert!(text.contains("100 ok, 0 failed"), "{text}");
     assert!(text.contains("peak running 10, 0 panicked"), "{text}");
 }
+
+#[test]
+fn zero_limits_and_timeouts_are_refused_everywhere() {
+    for (name, args) in [
+        ("fetch_pool", &["--limit", "0"][..]),
+        ("fetch_limited", &["--limit", "0"][..]),
+        ("fetch_queue", &["-k", "0"][..]),
+        ("fetch_queue", &["--capacity", "0"][..]),
+        ("echo_server", &["--max-connections", "0"][..]),
+        ("echo_server", &["--idle", "0s"][..]),
+        ("echo_server", &["--max-line", "0"][..]),
+        ("aio_server", &["--max-in-flight", "0"][..]),
+    ] {
+        let out = example(name).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name} {args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("is zero"), "{name} {args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_bad_url_is_refused_before_any_request() {
+    for name in [
+        "fetch_pool",
+        "fetch_limited",
+        "fetch_queue",
+        "fetch_concurrent",
+    ] {
+        let out = example(name)
+            .args(["--url", "127.0.0.1:3000/aio"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("invalid URL \"127.0.0.1:3000/aio\""),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn delay_with_url_is_refused() {
+    for name in ["fetch_queue", "fetch_callbacks"] {
+        let out = example(name)
+            .args(["--url", "http://127.0.0.1:3000/aio", "--delay", "1..2"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("no effect with --url"), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn failed_requests_exit_1_and_name_the_cause() {
+    // Nothing listens on a port just freed by the OS.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/aio");
+    for name in [
+        "fetch_pool",
+        "fetch_limited",
+        "fetch_queue",
+        "fetch_concurrent",
+    ] {
+        let out = example(name)
+            .args(["--url", &url, "-n", "3"])
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(1), "{name}: {all}");
+        assert!(
+            all.contains(&format!("connection refused by 127.0.0.1:{port}")),
+            "{name}: {all}"
+        );
+        assert!(all.contains("requests failed"), "{name}: {all}");
+    }
+}
+
+#[test]
+fn the_in_process_server_s_delays_are_reported_in_ms() {
+    let (out, text) = run(example("fetch_pool").args(["-n", "5"]));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("delays add up to "), "{text}");
+    assert!(text.contains(" ms\n"), "{text}");
+}

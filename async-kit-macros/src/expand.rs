@@ -9,6 +9,37 @@ use syn::{
 
 use crate::parse::{Args, ItemFn, Limit, Mode};
 
+/// The whole of `#[timeout(args)] item`, on `proc_macro2` tokens so that
+/// the fuzz target (`fuzz/`) can drive it outside a compiler: the expansion,
+/// or the item unchanged behind a spanned `compile_error!`.
+pub(crate) fn timeout_attribute(args: TokenStream, item: TokenStream) -> TokenStream {
+    let result = syn::parse2::<Args>(args).and_then(|args| {
+        let parsed = syn::parse2::<ItemFn>(item.clone()).map_err(|err| {
+            if looks_like_fn(&item) {
+                err
+            } else {
+                crate::parse::not_a_fn(&item)
+            }
+        })?;
+        timeout(args, parsed)
+    });
+    match result {
+        Ok(tokens) => tokens,
+        Err(err) => {
+            // Keep the item, so the rest of the crate still compiles and the
+            // only error is ours.
+            let err = err.to_compile_error();
+            quote!(#err #item)
+        }
+    }
+}
+
+fn looks_like_fn(item: &TokenStream) -> bool {
+    item.clone()
+        .into_iter()
+        .any(|tt| matches!(tt, proc_macro2::TokenTree::Ident(ref i) if i == "fn"))
+}
+
 pub(crate) fn timeout(args: Args, mut item: ItemFn) -> syn::Result<TokenStream> {
     let krate = match &args.krate {
         Some(path) => path.to_token_stream(),

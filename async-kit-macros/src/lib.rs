@@ -22,30 +22,5 @@ use proc_macro::TokenStream;
 /// with examples, is on the re-export `async_kit::timeout`.
 #[proc_macro_attribute]
 pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
-    let original = proc_macro2::TokenStream::from(item.clone());
-    let result = syn::parse::<parse::Args>(args).and_then(|args| {
-        let item = syn::parse::<parse::ItemFn>(item).map_err(|err| {
-            if looks_like_fn(&original) {
-                err
-            } else {
-                parse::not_a_fn(&original)
-            }
-        })?;
-        expand::timeout(args, item)
-    });
-    match result {
-        Ok(tokens) => tokens.into(),
-        Err(err) => {
-            // Keep the item, so the rest of the crate still compiles and the
-            // only error is ours.
-            let err = err.to_compile_error();
-            quote::quote!(#err #original).into()
-        }
-    }
-}
-
-fn looks_like_fn(item: &proc_macro2::TokenStream) -> bool {
-    item.clone()
-        .into_iter()
-        .any(|tt| matches!(tt, proc_macro2::TokenTree::Ident(ref i) if i == "fn"))
+    expand::timeout_attribute(args.into(), item.into()).into()
 }

@@ -208,3 +208,121 @@ async fn quick_inputs_still_use_every_runtime_thread() {
     assert_eq!(count, 200);
     assert_eq!(threads.lock().unwrap().len(), 2);
 }
+
+/// Pulls `0..1_000_000` through a map with the given window, yields
+/// `yielded` results, stalls, and returns how many inputs were pulled.
+async fn pulled_by_a_stalled_consumer(limit: usize, window: usize, yielded: usize) -> usize {
+    let pool = TaskPool::new(limit);
+    let pulled = Arc::new(AtomicUsize::new(0));
+    let counter = pulled.clone();
+    let inputs = (0..1_000_000_u64).inspect(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let mut results = pool.map(inputs, |i| async move { i }).window(window);
+    for _ in 0..yielded {
+        results.next().await.unwrap().unwrap();
+    }
+    for _ in 0..1_000 {
+        tokio::task::yield_now().await;
+    }
+    let taken = pulled.load(Ordering::SeqCst);
+    drop(results);
+    pool.join().await;
+    taken
+}
+
+#[tokio::test]
+async fn the_smallest_window_bounds_the_map_like_buffer_unordered_current_thread() {
+    for window in [1, 8, 16] {
+        let taken = pulled_by_a_stalled_consumer(8, window, 100).await;
+        assert!(
+            (100..=100 + window).contains(&taken),
+            "window {window}: {taken} inputs pulled for 100 results"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_smallest_window_bounds_the_map_like_buffer_unordered_multi_thread() {
+    for window in [1, 8, 16] {
+        let taken = pulled_by_a_stalled_consumer(8, window, 100).await;
+        assert!(
+            (100..=100 + window).contains(&taken),
+            "window {window}: {taken} inputs pulled for 100 results"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unpolled_map_with_the_default_window_runs_ahead_further() {
+    // The default trades memory for throughput: it does take more than a
+    // small window would, which is what makes the knob worth having.
+    let taken = pulled_by_a_stalled_consumer(8, 16 * 8, 1).await;
+    assert!(taken > 1 + 16, "{taken} inputs pulled");
+    assert!(taken <= 1 + 16 * 8, "{taken} inputs pulled");
+}
+
+/// Runs 64 sleeping inputs and returns the most that ran at once.
+async fn most_at_once(limit: usize, window: usize) -> usize {
+    let pool = TaskPool::new(limit);
+    let running = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (r, m) = (running.clone(), most.clone());
+    let done = pool
+        .map(0..64_u32, move |_| {
+            let (running, most) = (r.clone(), m.clone());
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+            }
+        })
+        .window(window)
+        .count()
+        .await;
+    assert_eq!(done, 64);
+    most.load(Ordering::SeqCst)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_window_of_the_limit_keeps_every_slot_busy_and_a_smaller_one_caps_it() {
+    assert_eq!(most_at_once(8, 8).await, 8);
+    assert_eq!(most_at_once(8, 3).await, 3);
+}
+
+#[tokio::test]
+async fn shrinking_the_window_of_a_running_map_takes_effect_as_results_are_yielded() {
+    let pool = TaskPool::new(8);
+    let pulled = Arc::new(AtomicUsize::new(0));
+    let counter = pulled.clone();
+    let inputs = (0..1_000_000_u64).inspect(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let mut results = pool.map(inputs, |i| async move { i });
+    for _ in 0..10 {
+        results.next().await.unwrap().unwrap();
+    }
+    let mut results = results.window(4);
+    // Drain what was taken under the old window, then some.
+    for _ in 0..500 {
+        results.next().await.unwrap().unwrap();
+    }
+    for _ in 0..1_000 {
+        tokio::task::yield_now().await;
+    }
+    let taken = pulled.load(Ordering::SeqCst);
+    assert!(
+        (510..=510 + 4).contains(&taken),
+        "{taken} inputs pulled for 510 results"
+    );
+    // Growing it again frees the workers at once.
+    let mut results = results.window(64);
+    results.next().await.unwrap().unwrap();
+    for _ in 0..1_000 {
+        tokio::task::yield_now().await;
+    }
+    let taken = pulled.load(Ordering::SeqCst);
+    assert!(taken > 511 + 4, "{taken} inputs pulled after growing");
+    assert!(taken <= 511 + 64, "{taken} inputs pulled after growing");
+}

@@ -17,7 +17,8 @@ use super::error::{SpawnError, TaskError};
 use super::handle::TaskHandle;
 use super::task_pool::TaskPool;
 
-/// Inputs each worker may have taken and not yet seen yielded.
+/// Inputs each worker may have taken and not yet seen yielded, unless
+/// [`Map::window`] says otherwise.
 const WINDOW_PER_WORKER: usize = 16;
 
 /// Window permits a worker takes at once when they are free.
@@ -74,6 +75,10 @@ pub struct Map<T> {
     // worker once per batch, not once per item.
     emitted: usize,
     batch: usize,
+    // The window's size, and the permits still to take back from it after
+    // a shrink (held by workers or by yielded-but-not-returned results).
+    window: usize,
+    shrink_debt: usize,
     ordered: bool,
     next: usize,
     // Results waiting for the ones before them, by `index - next`.
@@ -113,8 +118,8 @@ impl TaskPool {
     /// are ready at once, it takes inputs in batches of up to 16 (so quick
     /// inputs cost less than a `buffer_unordered` in one task), and back to
     /// one at a time as soon as one waits. A million inputs never become a
-    /// million futures: at most `16 × limit` inputs are taken and not yet
-    /// yielded. The stream stays
+    /// million futures: at most a window of inputs, `16 × limit` unless
+    /// [`Map::window`] sets it, are taken and not yet yielded. The stream stays
     /// lazy: nothing starts before it is first polled, and the workers wait
     /// when results are not consumed.
     ///
@@ -154,13 +159,14 @@ impl TaskPool {
         Fut::Output: Send + 'static,
     {
         let limit = self.limit().max(1);
+        let window = WINDOW_PER_WORKER * limit;
         // One worker per runtime thread from the start, so that quick inputs
         // use every thread; more, up to the limit, as inputs wait.
         let threads = tokio::runtime::Handle::try_current()
             .map_or(1, |rt| rt.metrics().num_workers())
             .max(1);
         let shared = Arc::new(Shared {
-            window: Semaphore::new(WINDOW_PER_WORKER * limit),
+            window: Semaphore::new(window),
             exhausted: AtomicBool::new(false),
             stalled: AtomicUsize::new(0),
             stream: AtomicWaker::new(),
@@ -189,7 +195,9 @@ impl TaskPool {
             received: Vec::new().into_iter(),
             shared,
             emitted: 0,
-            batch: WINDOW_PER_WORKER * limit / 2,
+            batch: window / 2,
+            window,
+            shrink_debt: 0,
             ordered: false,
             next: 0,
             reorder: VecDeque::new(),
@@ -202,8 +210,9 @@ impl<T> Map<T> {
     /// Yields the results in the order of the inputs instead of the order
     /// in which they complete.
     ///
-    /// A slow input holds back the results after it (at most `16 × limit`
-    /// are kept), not the work: the other workers go on until that bound.
+    /// A slow input holds back the results after it (at most a
+    /// [`window`](Map::window) of them are kept), not the work: the other
+    /// workers go on until that bound.
     ///
     /// # Examples
     ///
@@ -230,6 +239,65 @@ impl<T> Map<T> {
     /// ```
     pub fn ordered(mut self) -> Self {
         self.ordered = true;
+        self
+    }
+
+    /// Sets how many inputs may be taken and not yet yielded: in flight on
+    /// a worker, or finished and waiting for the consumer. At least 1.
+    ///
+    /// The default, `16 × limit`, lets each worker take quick inputs in
+    /// batches and run ahead of a consumer that takes results in bursts;
+    /// its cost is memory: up to that many inputs, futures and outputs
+    /// alive at once. `window(limit)` bounds the map like
+    /// `buffer_unordered(limit)`, everything in flight or finished counted
+    /// together, so a stalled consumer holds at most `limit` outputs; the
+    /// workers then wait for the consumer after each round, which costs
+    /// throughput on quick inputs (see BENCHMARKS.md). A window below the
+    /// pool's limit also caps how many inputs run at once.
+    ///
+    /// It may be called at any time: a larger window frees the workers at
+    /// once, a smaller one takes effect as results are yielded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use async_kit::task::TaskPool;
+    /// use futures::StreamExt;
+    ///
+    /// # #[tokio::main]
+    /// # async fn main() {
+    /// let pool = TaskPool::new(4);
+    /// let pulled = Arc::new(AtomicUsize::new(0));
+    /// let counter = pulled.clone();
+    /// let inputs = (0..1_000).inspect(move |_| {
+    ///     counter.fetch_add(1, Ordering::Relaxed);
+    /// });
+    /// let mut results = pool.map(inputs, |i| async move { i }).window(4);
+    /// results.next().await;
+    /// for _ in 0..100 {
+    ///     tokio::task::yield_now().await; // the consumer dawdles
+    /// }
+    /// // One yielded, and at most four taken ahead of the consumer.
+    /// assert!(pulled.load(Ordering::Relaxed) <= 1 + 4);
+    /// # }
+    /// ```
+    pub fn window(mut self, inputs: usize) -> Self {
+        let inputs = inputs.max(1);
+        if inputs > self.window {
+            let mut grow = inputs - self.window;
+            let repaid = grow.min(self.shrink_debt);
+            self.shrink_debt -= repaid;
+            grow -= repaid;
+            self.shared.window.add_permits(grow);
+        } else {
+            let shrink = self.window - inputs;
+            let forgotten = self.shared.window.forget_permits(shrink);
+            self.shrink_debt += shrink - forgotten;
+        }
+        self.window = inputs;
+        self.batch = (inputs / 2).max(1);
         self
     }
 
@@ -283,9 +351,17 @@ impl<T> Map<T> {
     fn give_back(&mut self, flush: bool) {
         self.emitted += 1;
         if flush || self.emitted >= self.batch {
-            self.shared.window.add_permits(self.emitted);
-            self.emitted = 0;
+            self.return_permits();
         }
+    }
+
+    /// Returns the permits of the results yielded since the last return,
+    /// less what a shrunk window still owes.
+    fn return_permits(&mut self) {
+        let repaid = self.emitted.min(self.shrink_debt);
+        self.shrink_debt -= repaid;
+        self.shared.window.add_permits(self.emitted - repaid);
+        self.emitted = 0;
     }
 }
 
@@ -326,8 +402,7 @@ impl<T> Stream for Map<T> {
                 Poll::Pending => {
                     // Waiting: let the workers have every permit back.
                     if this.emitted > 0 {
-                        this.shared.window.add_permits(this.emitted);
-                        this.emitted = 0;
+                        this.return_permits();
                     }
                     return Poll::Pending;
                 }
@@ -362,6 +437,7 @@ impl<T> fmt::Debug for Map<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Map")
             .field("ordered", &self.ordered)
+            .field("window", &self.window)
             .field("workers", &self.workers.len())
             .field("next", &self.next)
             .field("done", &self.done)
