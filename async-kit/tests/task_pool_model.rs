@@ -87,11 +87,9 @@ fn body(
             .max()
             .unwrap();
         if now > allowed {
-            shared
-                .violations
-                .lock()
-                .unwrap()
-                .push(format!("task {index} started with {now} running, limit {allowed}"));
+            shared.violations.lock().unwrap().push(format!(
+                "task {index} started with {now} running, limit {allowed}"
+            ));
         }
         struct Leave<'a>(&'a AtomicUsize);
         impl Drop for Leave<'_> {
@@ -218,7 +216,12 @@ async fn run(ops: Vec<Op>, first_limit: usize, queue: usize) -> Result<(), TestC
                 ok += 1;
             }
             Err(TaskError::Aborted | TaskError::Shutdown) => {
-                prop_assert_eq!(completed, 0, "task {} completed but was reported cut", index);
+                prop_assert_eq!(
+                    completed,
+                    0,
+                    "task {} completed but was reported cut",
+                    index
+                );
                 aborted += 1;
             }
             Err(TaskError::Panicked(_)) => prop_assert!(false, "task {} panicked", index),
