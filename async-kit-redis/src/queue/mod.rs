@@ -9,7 +9,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use redis::aio::ConnectionManager;
 use serde::Serialize;
@@ -123,6 +123,10 @@ struct Inner {
     visibility_timeout: Duration,
     events: Arc<Events>,
     _listener: Listener,
+    /// When the handle opened, and (in ms since then) when one of its gets
+    /// last looked for expired leases first.
+    opened: Instant,
+    last_claim_ms: AtomicU64,
 }
 
 /// Configures and opens a [`RedisQueue`]: capacity and visibility timeout.
@@ -238,6 +242,8 @@ where
                 visibility_timeout: self.visibility_timeout,
                 events,
                 _listener: listener,
+                opened: Instant::now(),
+                last_claim_ms: AtomicU64::new(0),
             }),
             _items: PhantomData,
         })
@@ -590,6 +596,22 @@ where
         }
     }
 
+    /// Whether this get should look for expired leases before new entries:
+    /// once every quarter of the visibility timeout.
+    fn claim_due(&self) -> bool {
+        let inner = &*self.inner;
+        let now = lease_millis(inner.opened.elapsed());
+        let every = lease_millis(inner.visibility_timeout / 4);
+        let last = inner.last_claim_ms.load(Ordering::Relaxed);
+        // Relaxed: a stale read only moves one claim-first get earlier or
+        // later; the compare-exchange makes one get of the handle win.
+        now.saturating_sub(last) >= every
+            && inner
+                .last_claim_ms
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+
     async fn take(&self, count: usize) -> Result<Taken, Error> {
         let inner = &*self.inner;
         let reply: Vec<Vec<u8>> = scripts::GET
@@ -600,6 +622,7 @@ where
             .arg(&inner.consumer)
             .arg(count)
             .arg(lease_millis(inner.visibility_timeout))
+            .arg(if self.claim_due() { "1" } else { "0" })
             .invoke_async(&mut inner.manager.clone())
             .await
             .map_err(Error::from_redis)?;

@@ -32,8 +32,11 @@ return math.max(room, 0)
     )
 });
 
-/// Takes up to `ARGV[4]` entries for the consumer `ARGV[3]`: first entries
-/// whose lease (`ARGV[5]` ms) expired with another consumer, else new ones.
+/// Takes up to `ARGV[4]` entries for the consumer `ARGV[3]`: new ones, and
+/// entries whose lease (`ARGV[5]` ms) expired with another consumer — those
+/// first when `ARGV[6] == '1'` (the handle asks every quarter lease, so
+/// expired entries never starve), else only when nothing new is waiting
+/// (sparing the busy path an `XAUTOCLAIM` scan).
 /// Returns `{'ok', id, value, ...}`, or `{'shutdown'}` when nothing is left
 /// and the queue is shut down. An entry without a `v` field gives its first
 /// value, so a malformed entry still reaches the caller as raw bytes.
@@ -54,8 +57,11 @@ local function take(entries)
     end
   end
 end
-local claimed = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[3], ARGV[5], '0-0', 'COUNT', ARGV[4])
-take(claimed[2])
+local function claim()
+  local claimed = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[3], ARGV[5], '0-0', 'COUNT', ARGV[4])
+  take(claimed[2])
+end
+if ARGV[6] == '1' then claim() end
 if #out == 1 then
   local read = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[3], 'COUNT', ARGV[4], 'STREAMS', KEYS[1], '>')
   if read then
@@ -63,6 +69,7 @@ if #out == 1 then
     redis.call('PUBLISH', ARGV[2], 's')
   end
 end
+if #out == 1 and ARGV[6] ~= '1' then claim() end
 if #out == 1 and redis.call('EXISTS', KEYS[2]) == 1 then return {'shutdown'} end
 return out
 ",
