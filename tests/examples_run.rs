@@ -39,7 +39,15 @@ fn tour_runs_every_step_and_exits_0() {
         "== 3. #[timeout(250ms)]",
         "== 4. limited",
         "== 5. pooled",
+        "== 6. a queue",
+        "== 7. done callbacks and wait()",
+        "== 8. CPU work",
+        "== 9. timers",
+        "== 10. a file and SQLite",
+        "== 11. a plain thread",
+        "== 12. the line echo server",
         "== summary",
+        "== the examples",
     ] {
         assert!(text.contains(step), "missing {step:?} in:\n{text}");
     }
@@ -47,6 +55,23 @@ fn tour_runs_every_step_and_exits_0() {
     assert!(text.contains("concurrent: 5 requests"), "{text}");
     assert!(text.contains("peak in flight: 3 (limit 3)"), "{text}");
     assert!(text.contains("0 panicked"), "{text}");
+    assert!(
+        text.contains("join() returned with 10 of 10 fetched"),
+        "{text}"
+    );
+    assert!(
+        text.contains("100 clients at once: 500 lines echoed, 0 failed"),
+        "{text}"
+    );
+    assert!(text.contains("cancel() of a 60 ms timer: true"), "{text}");
+    assert!(!text.contains("never printed"), "{text}");
+    // Inline, the CPU work holds the only thread: the ticker cannot run.
+    let offloaded = text
+        .split_once("ticker ticked: inline 0, offloaded ")
+        .and_then(|(_, rest)| rest.split_once(' '))
+        .map(|(n, _)| n.parse::<u64>().unwrap())
+        .expect("inline work stops the ticker");
+    assert!(offloaded > 0, "{text}");
     let pooled_peak = text
         .split_once("peak in flight: ")
         .and_then(|(_, rest)| rest.split_once("peak in flight: "))

@@ -41,6 +41,7 @@
 //! # }
 //! ```
 
+mod api;
 mod error;
 mod guard;
 mod lifo;
