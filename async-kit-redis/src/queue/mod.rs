@@ -1,0 +1,991 @@
+//! `RedisQueue`: `asyncio.Queue` across processes, on a Redis stream with
+//! one consumer group.
+
+mod delivery;
+mod error;
+mod scripts;
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use redis::aio::ConnectionManager;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use delivery::{Delivery, DeliveryGuard};
+pub use error::PutError;
+
+use crate::events::{self, Events, Listener};
+use crate::{DecodeError, Error, Redis};
+
+/// The consumer group every handle reads through.
+const GROUP: &str = "ak";
+
+/// The most items one script run moves, so that one call never holds Redis
+/// for long.
+const MAX_BATCH: usize = 1_000;
+
+/// The visibility timeout unless the builder says otherwise.
+const DEFAULT_VISIBILITY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A FIFO queue shared by every process that opens the same name on the same
+/// Redis server, with the verbs of [`async_kit::Queue`].
+///
+/// Items are serialised with serde_json. Every handle of a name sees one
+/// queue: a put in one process is got in another; [`join`](Self::join) in
+/// one process returns when the items put by every process have been
+/// acknowledged with [`task_done`](Self::task_done) by any process;
+/// [`shutdown`](Self::shutdown) is seen by all.
+///
+/// # Delivery: at least once
+///
+/// A get delivers an item to this handle and starts its *lease* (the
+/// [visibility timeout](RedisQueueBuilder::visibility_timeout)). The item
+/// is finished only by [`task_done`](Self::task_done) (or dropping the
+/// [`DeliveryGuard`] of [`get_guarded`](Self::get_guarded)). If the lease
+/// expires first — the consumer was killed, its connection cut, or its work
+/// outlasted the lease without [`extend_lease`](Self::extend_lease) — the
+/// next get in any process receives the item again.
+///
+/// So every item put is delivered **at least once, not exactly once**: a
+/// consumer that finished its work but died before `task_done`, or whose
+/// lease expired while it worked, has its item handled twice. Consumers
+/// must make their effects idempotent (an upsert keyed by the item, a check
+/// of "already done" before a side effect). A put that returned `Ok` is in
+/// Redis; a put that returned [`Error::ConnectionLost`] may or may not be.
+/// Durability across a restart of Redis is Redis's own (`appendonly`).
+///
+/// # Capacity
+///
+/// A bounded queue holds at most `capacity` waiting items (put, not yet
+/// got), counted by all producers together: the check and the add run in
+/// one Lua script inside Redis, never as a read in one process then a write.
+/// Every handle of a name should be opened with the same capacity; each put
+/// enforces the capacity of the handle it is called on.
+///
+/// # Waiting
+///
+/// Waiting putters, getters and joiners are woken by events the scripts
+/// publish (Redis pub/sub, one subscription per handle), not by polling.
+/// Getters also look again once per visibility timeout, since a consumer's
+/// death publishes nothing and its items become due only when their lease
+/// expires.
+///
+/// # Layout in Redis
+///
+/// The stream `ak:q:{NAME}:s` (one field `v`, the JSON), its consumer group
+/// `ak`, the flag `ak:q:{NAME}:shutdown` and the channel `ak:q:{NAME}:ev`.
+/// An acknowledged entry is deleted, so the stream holds exactly the
+/// unfinished items.
+///
+/// # Examples
+///
+/// ```no_run
+/// use async_kit_redis::{Redis, RedisQueue};
+///
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), async_kit_redis::Error> {
+/// let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+/// let queue: RedisQueue<String> = RedisQueue::builder("urls").capacity(64).open(&redis).await?;
+/// for worker in 0..4 {
+///     let queue = queue.clone();
+///     tokio::spawn(async move {
+///         // Each worker could be another process opening "urls".
+///         while let Ok(url) = queue.get_guarded().await {
+///             println!("worker {worker} fetches {}", *url);
+///         }
+///     });
+/// }
+/// for i in 0..10 {
+///     queue.put(format!("http://127.0.0.1:3000/aio?{i}")).await.map_err(|err| err.into_parts().0)?;
+/// }
+/// queue.join().await?; // every item put has been acknowledged
+/// # Ok(())
+/// # }
+/// ```
+pub struct RedisQueue<T> {
+    inner: Arc<Inner>,
+    _items: PhantomData<fn(T) -> T>,
+}
+
+struct Inner {
+    redis: Redis,
+    manager: ConnectionManager,
+    name: String,
+    stream: String,
+    shutdown_key: String,
+    channel: String,
+    consumer: String,
+    capacity: Option<usize>,
+    visibility_timeout: Duration,
+    events: Arc<Events>,
+    _listener: Listener,
+    /// When the handle opened, and (in ms since then) when one of its gets
+    /// last looked for expired leases first.
+    opened: Instant,
+    last_claim_ms: AtomicU64,
+}
+
+/// Configures and opens a [`RedisQueue`]: capacity and visibility timeout.
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use async_kit_redis::{Redis, RedisQueue};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), async_kit_redis::Error> {
+/// let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+/// let queue: RedisQueue<u64> = RedisQueue::builder("jobs")
+///     .capacity(100)
+///     .visibility_timeout(Duration::from_secs(60))
+///     .open(&redis)
+///     .await?;
+/// assert_eq!(queue.capacity(), Some(100));
+/// # Ok(())
+/// # }
+/// ```
+#[must_use = "a builder does nothing until `open` is awaited"]
+pub struct RedisQueueBuilder<T> {
+    name: String,
+    capacity: Option<usize>,
+    visibility_timeout: Duration,
+    _items: PhantomData<fn(T) -> T>,
+}
+
+impl<T> fmt::Debug for RedisQueueBuilder<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisQueueBuilder")
+            .field("name", &self.name)
+            .field("capacity", &self.capacity)
+            .field("visibility_timeout", &self.visibility_timeout)
+            .finish()
+    }
+}
+
+impl<T> RedisQueueBuilder<T>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+{
+    /// Bounds the queue to `capacity` waiting items (0 means unbounded, as
+    /// in asyncio).
+    ///
+    /// # Examples
+    ///
+    /// See [`RedisQueueBuilder`].
+    pub fn capacity(mut self, capacity: usize) -> Self {
+        self.capacity = (capacity > 0).then_some(capacity);
+        self
+    }
+
+    /// Sets the lease of a delivered item: after this long without
+    /// [`task_done`](RedisQueue::task_done) or
+    /// [`extend_lease`](RedisQueue::extend_lease) it is delivered again.
+    /// Thirty seconds unless set; at least one millisecond.
+    ///
+    /// # Examples
+    ///
+    /// See [`RedisQueueBuilder`].
+    pub fn visibility_timeout(mut self, timeout: Duration) -> Self {
+        self.visibility_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Opens the queue on `redis`: creates its stream and consumer group if
+    /// they do not exist and subscribes to its events.
+    ///
+    /// A key of the queue holding another type gives [`Error::Redis`].
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe: cancelling it leaves at most an empty
+    /// stream and group, which the next open reuses.
+    ///
+    /// # Examples
+    ///
+    /// See [`RedisQueueBuilder`].
+    pub async fn open(self, redis: &Redis) -> Result<RedisQueue<T>, Error> {
+        let prefix = format!("ak:q:{{{}}}", self.name);
+        let stream = format!("{prefix}:s");
+        let mut manager = redis.manager();
+        let created: redis::RedisResult<()> = redis::cmd("XGROUP")
+            .arg("CREATE")
+            .arg(&stream)
+            .arg(GROUP)
+            .arg("0")
+            .arg("MKSTREAM")
+            .query_async(&mut manager)
+            .await;
+        match created {
+            Ok(()) => {}
+            Err(err) if err.code() == Some("BUSYGROUP") => {}
+            Err(err) => return Err(Error::from_redis(err)),
+        }
+        let channel = format!("{prefix}:ev");
+        let events = Arc::new(Events::default());
+        let listener =
+            events::subscribe(redis.client(), redis.url(), channel.clone(), &events).await?;
+        Ok(RedisQueue {
+            inner: Arc::new(Inner {
+                redis: redis.clone(),
+                manager,
+                shutdown_key: format!("{prefix}:shutdown"),
+                stream,
+                channel,
+                consumer: consumer_name(),
+                name: self.name,
+                capacity: self.capacity,
+                visibility_timeout: self.visibility_timeout,
+                events,
+                _listener: listener,
+                opened: Instant::now(),
+                last_claim_ms: AtomicU64::new(0),
+            }),
+            _items: PhantomData,
+        })
+    }
+}
+
+/// A consumer name unique to this handle: the process id, the time and a
+/// counter.
+fn consumer_name() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    format!(
+        "{}-{nanos:x}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// What one get script run found.
+enum Taken {
+    Entries(Vec<(String, Vec<u8>)>),
+    ShutDown,
+}
+
+impl<T> RedisQueue<T>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+{
+    /// Opens the unbounded queue `name` with the default visibility timeout
+    /// (30 seconds); [`builder`](Self::builder) sets both.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe, as [`RedisQueueBuilder::open`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use async_kit_redis::{Redis, RedisQueue};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisQueue<u32> = RedisQueue::open(&redis, "numbers").await?;
+    /// assert_eq!(queue.capacity(), None);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn open(redis: &Redis, name: &str) -> Result<RedisQueue<T>, Error> {
+        RedisQueue::builder(name).open(redis).await
+    }
+
+    /// Returns a builder for the queue `name`.
+    ///
+    /// # Examples
+    ///
+    /// See [`RedisQueueBuilder`].
+    pub fn builder(name: &str) -> RedisQueueBuilder<T> {
+        RedisQueueBuilder {
+            name: name.to_owned(),
+            capacity: None,
+            visibility_timeout: DEFAULT_VISIBILITY_TIMEOUT,
+            _items: PhantomData,
+        }
+    }
+
+    /// Puts `item` at the back of the queue, waiting while it holds
+    /// `capacity` waiting items.
+    ///
+    /// Fails with [`Error::ShutDown`] once any process shut the queue down,
+    /// [`Error::Encode`] if serde_json refuses the item, or a connection or
+    /// Redis error; the item is handed back in the [`PutError`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancelling while it waits for space puts nothing and drops the item.
+    /// Cancelling while its script is in flight may still put the item.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use async_kit_redis::{Redis, RedisQueue};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// # let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisQueue<String> = RedisQueue::open(&redis, "put").await?;
+    /// queue.put("a".to_owned()).await.map_err(|err| err.into_parts().0)?;
+    /// assert_eq!(queue.len().await?, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn put(&self, item: T) -> Result<(), PutError<T>> {
+        let payload = match serde_json::to_vec(&item) {
+            Ok(payload) => payload,
+            Err(err) => return Err(PutError::new(Error::Encode(err), item)),
+        };
+        loop {
+            let notified = self.inner.events.space.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            match self.put_payloads(std::slice::from_ref(&payload)).await {
+                Ok(1) => return Ok(()),
+                Ok(_) => {}
+                Err(err) => return Err(PutError::new(err, item)),
+            }
+            // Full: wait for a get anywhere to publish that it took an item.
+            notified.await;
+        }
+    }
+
+    /// Puts `item` if the queue has room now, without waiting.
+    ///
+    /// Fails with [`Error::Full`] when it holds `capacity` waiting items,
+    /// and otherwise as [`put`](Self::put); the item is handed back.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancelling may or may not put the item (one round trip to Redis).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use async_kit_redis::{Error, Redis, RedisQueue};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// # let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisQueue<u8> = RedisQueue::builder("tiny").capacity(1).open(&redis).await?;
+    /// queue.try_put(1).await.map_err(|err| err.into_parts().0)?;
+    /// let err = queue.try_put(2).await.unwrap_err();
+    /// assert!(matches!(err.error(), Error::Full));
+    /// assert_eq!(err.into_inner(), 2);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn try_put(&self, item: T) -> Result<(), PutError<T>> {
+        let payload = match serde_json::to_vec(&item) {
+            Ok(payload) => payload,
+            Err(err) => return Err(PutError::new(Error::Encode(err), item)),
+        };
+        match self.put_payloads(std::slice::from_ref(&payload)).await {
+            Ok(1) => Ok(()),
+            Ok(_) => Err(PutError::new(Error::Full, item)),
+            Err(err) => Err(PutError::new(err, item)),
+        }
+    }
+
+    /// Puts every item of `items`, in order, in as few round trips as the
+    /// capacity allows: each run of the put script adds as many as there is
+    /// room for, and the rest wait for space.
+    ///
+    /// On an error the items not yet put are handed back, in order (after
+    /// [`Error::ConnectionLost`] the first batch sent may or may not be in
+    /// the queue).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancelling keeps the items already put in the queue and drops the
+    /// rest; the batch in flight may or may not be put.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use async_kit_redis::{Redis, RedisQueue};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// # let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisQueue<u32> = RedisQueue::open(&redis, "batch").await?;
+    /// queue.put_many(1..=100).await.map_err(|err| err.into_parts().0)?;
+    /// let batch = queue.get_many(10).await?;
+    /// assert_eq!(batch.len(), 10);
+    /// let ids: Vec<&str> = batch.iter().map(|d| d.as_ref().unwrap().id()).collect();
+    /// assert_eq!(queue.task_done_many(&ids).await?, 10);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn put_many<I>(&self, items: I) -> Result<(), PutError<Vec<T>>>
+    where
+        I: IntoIterator<Item = T>,
+    {
+        let items: Vec<T> = items.into_iter().collect();
+        let mut payloads = Vec::with_capacity(items.len());
+        for item in &items {
+            match serde_json::to_vec(item) {
+                Ok(payload) => payloads.push(payload),
+                Err(err) => return Err(PutError::new(Error::Encode(err), items)),
+            }
+        }
+        let mut done = 0;
+        while done < payloads.len() {
+            let notified = self.inner.events.space.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let end = payloads.len().min(done + MAX_BATCH);
+            match self.put_payloads(&payloads[done..end]).await {
+                Ok(0) => notified.await,
+                Ok(added) => done += added,
+                Err(err) => return Err(PutError::new(err, items.into_iter().skip(done).collect())),
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the put script: the number of payloads added.
+    async fn put_payloads(&self, payloads: &[Vec<u8>]) -> Result<usize, Error> {
+        let inner = &*self.inner;
+        let mut invocation = scripts::PUT.prepare_invoke();
+        invocation
+            .key(&inner.stream)
+            .key(&inner.shutdown_key)
+            .arg(GROUP)
+            .arg(&inner.channel)
+            .arg(inner.capacity.unwrap_or(0));
+        for payload in payloads {
+            invocation.arg(payload.as_slice());
+        }
+        let added: i64 = invocation
+            .invoke_async(&mut inner.manager.clone())
+            .await
+            .map_err(Error::from_redis)?;
+        usize::try_from(added).map_err(|_| Error::ShutDown)
+    }
+
+    /// Takes the first waiting item (or one whose lease expired with
+    /// another consumer), waiting until one is put.
+    ///
+    /// After [`shutdown`](Self::shutdown) it drains what is left, then fails
+    /// with [`Error::ShutDown`]. An entry whose bytes do not decode fails
+    /// with [`Error::Decode`], holding the entry's id and raw bytes; the
+    /// entry stays delivered to this handle, so acknowledge it with
+    /// [`task_done`](Self::task_done) once dealt with (else it is delivered
+    /// again after its lease). Other items are not affected.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancelling while it waits takes nothing. Cancelling while its script
+    /// is in flight may deliver an item nobody receives: it is not lost, but
+    /// comes back to a get after the visibility timeout.
+    ///
+    /// # Examples
+    ///
+    /// See [`Delivery`].
+    pub async fn get(&self) -> Result<Delivery<T>, Error> {
+        loop {
+            let notified = self.inner.events.items.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(delivery) = self.take_one().await? {
+                return delivery;
+            }
+            // Nothing waiting: a put anywhere publishes an event; a dead
+            // consumer's items come due only when their lease expires.
+            let _ = tokio::time::timeout(self.inner.visibility_timeout, notified).await;
+        }
+    }
+
+    /// Takes the first waiting item without waiting: [`Error::Empty`] if
+    /// there is none, else as [`get`](Self::get).
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`get`](Self::get) while its script is in flight.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use async_kit_redis::{Error, Redis, RedisQueue};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// # let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisQueue<u8> = RedisQueue::open(&redis, "try-get").await?;
+    /// assert!(matches!(queue.try_get().await, Err(Error::Empty)));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn try_get(&self) -> Result<Delivery<T>, Error> {
+        match self.take_one().await? {
+            Some(delivery) => delivery,
+            None => Err(Error::Empty),
+        }
+    }
+
+    /// Takes an item as [`get`](Self::get) does, in a guard that
+    /// acknowledges it when dropped.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`get`](Self::get).
+    ///
+    /// # Examples
+    ///
+    /// See [`DeliveryGuard`].
+    pub async fn get_guarded(&self) -> Result<DeliveryGuard<T>, Error> {
+        let delivery = self.get().await?;
+        Ok(DeliveryGuard {
+            queue: self.clone(),
+            delivery: Some(delivery),
+        })
+    }
+
+    /// Takes up to `max` items in one round trip, waiting until there is at
+    /// least one (for `max == 0`, returns an empty batch at once).
+    ///
+    /// Fails as [`get`](Self::get) does, except that an entry that does not
+    /// decode is one `Err` in the batch, holding its id and raw bytes, and
+    /// does not affect the others.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`get`](Self::get): a batch taken by a cancelled call is
+    /// redelivered after the visibility timeout.
+    ///
+    /// # Examples
+    ///
+    /// See [`put_many`](Self::put_many).
+    pub async fn get_many(
+        &self,
+        max: usize,
+    ) -> Result<Vec<Result<Delivery<T>, DecodeError>>, Error> {
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        loop {
+            let notified = self.inner.events.items.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            match self.take(max.min(MAX_BATCH)).await? {
+                Taken::ShutDown => return Err(Error::ShutDown),
+                Taken::Entries(entries) if !entries.is_empty() => {
+                    return Ok(entries
+                        .into_iter()
+                        .map(|(id, raw)| decode(id, raw))
+                        .collect());
+                }
+                Taken::Entries(_) => {}
+            }
+            let _ = tokio::time::timeout(self.inner.visibility_timeout, notified).await;
+        }
+    }
+
+    /// One run of the get script for one item: `None` if nothing is waiting.
+    async fn take_one(&self) -> Result<Option<Result<Delivery<T>, Error>>, Error> {
+        match self.take(1).await? {
+            Taken::ShutDown => Ok(Some(Err(Error::ShutDown))),
+            Taken::Entries(entries) => Ok(entries
+                .into_iter()
+                .next()
+                .map(|(id, raw)| decode(id, raw).map_err(Error::from))),
+        }
+    }
+
+    /// Whether this get should look for expired leases before new entries:
+    /// once every quarter of the visibility timeout.
+    fn claim_due(&self) -> bool {
+        let inner = &*self.inner;
+        let now = lease_millis(inner.opened.elapsed());
+        let every = lease_millis(inner.visibility_timeout / 4);
+        let last = inner.last_claim_ms.load(Ordering::Relaxed);
+        // Relaxed: a stale read only moves one claim-first get earlier or
+        // later; the compare-exchange makes one get of the handle win.
+        now.saturating_sub(last) >= every
+            && inner
+                .last_claim_ms
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+
+    async fn take(&self, count: usize) -> Result<Taken, Error> {
+        let inner = &*self.inner;
+        let reply: Vec<Vec<u8>> = scripts::GET
+            .key(&inner.stream)
+            .key(&inner.shutdown_key)
+            .arg(GROUP)
+            .arg(&inner.channel)
+            .arg(&inner.consumer)
+            .arg(count)
+            .arg(lease_millis(inner.visibility_timeout))
+            .arg(if self.claim_due() { "1" } else { "0" })
+            .invoke_async(&mut inner.manager.clone())
+            .await
+            .map_err(Error::from_redis)?;
+        let mut reply = reply.into_iter();
+        if reply.next().as_deref() != Some(b"ok") {
+            return Ok(Taken::ShutDown);
+        }
+        let mut entries = Vec::with_capacity(reply.len() / 2);
+        while let (Some(id), Some(raw)) = (reply.next(), reply.next()) {
+            entries.push((String::from_utf8_lossy(&id).into_owned(), raw));
+        }
+        Ok(Taken::Entries(entries))
+    }
+
+    /// Acknowledges the delivered item `id`: it is finished and removed from
+    /// Redis. Returns `true` if this call acknowledged it, `false` if it was
+    /// not pending (already acknowledged, by this or another consumer that
+    /// received it after a lease expired, or never delivered).
+    ///
+    /// # Cancel safety
+    ///
+    /// If cancelled, the acknowledgement may or may not have reached Redis;
+    /// calling it again is harmless.
+    ///
+    /// # Examples
+    ///
+    /// See [`Delivery`].
+    pub async fn task_done(&self, id: &str) -> Result<bool, Error> {
+        let inner = &*self.inner;
+        let acked: u64 = scripts::ACK
+            .key(&inner.stream)
+            .arg(GROUP)
+            .arg(&inner.channel)
+            .arg(id)
+            .invoke_async(&mut inner.manager.clone())
+            .await
+            .map_err(Error::from_redis)?;
+        Ok(acked == 1)
+    }
+
+    /// Acknowledges the delivered items `ids` in one round trip, as
+    /// [`task_done`](Self::task_done) does for one; returns how many were
+    /// acknowledged by this call.
+    ///
+    /// # Cancel safety
+    ///
+    /// If cancelled, the acknowledgements may or may not have reached Redis;
+    /// calling it again is harmless.
+    ///
+    /// # Examples
+    ///
+    /// See [`put_many`](Self::put_many).
+    pub async fn task_done_many(&self, ids: &[&str]) -> Result<usize, Error> {
+        let inner = &*self.inner;
+        let mut acked = 0;
+        for chunk in ids.chunks(MAX_BATCH) {
+            let mut invocation = scripts::ACK.prepare_invoke();
+            invocation.key(&inner.stream).arg(GROUP).arg(&inner.channel);
+            for id in chunk {
+                invocation.arg(*id);
+            }
+            let n: usize = invocation
+                .invoke_async(&mut inner.manager.clone())
+                .await
+                .map_err(Error::from_redis)?;
+            acked += n;
+        }
+        Ok(acked)
+    }
+
+    /// Restarts the lease of the delivered item `id`, for work that takes
+    /// longer than the visibility timeout. Returns `false` if this handle no
+    /// longer holds it (acknowledged, or redelivered to another consumer
+    /// after the lease expired: stop, someone else does the work now).
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe: the lease is restarted or not, and
+    /// calling it again is harmless.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use async_kit_redis::{Redis, RedisQueue};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// # let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisQueue<u32> = RedisQueue::open(&redis, "long-work").await?;
+    /// queue.put(1).await.map_err(|err| err.into_parts().0)?;
+    /// let job = queue.get().await?;
+    /// assert!(queue.extend_lease(job.id()).await?); // still ours
+    /// queue.task_done(job.id()).await?;
+    /// assert!(!queue.extend_lease(job.id()).await?); // finished
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn extend_lease(&self, id: &str) -> Result<bool, Error> {
+        let inner = &*self.inner;
+        let held: u64 = scripts::EXTEND
+            .key(&inner.stream)
+            .arg(GROUP)
+            .arg(&inner.channel)
+            .arg(&inner.consumer)
+            .arg(id)
+            .invoke_async(&mut inner.manager.clone())
+            .await
+            .map_err(Error::from_redis)?;
+        Ok(held == 1)
+    }
+
+    /// Waits until every item put by any process has been acknowledged (the
+    /// queue holds no unfinished item).
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe: it changes nothing in Redis.
+    ///
+    /// # Examples
+    ///
+    /// See [`DeliveryGuard`].
+    pub async fn join(&self) -> Result<(), Error> {
+        loop {
+            let notified = self.inner.events.done.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.unfinished().await? == 0 {
+                return Ok(());
+            }
+            notified.await;
+        }
+    }
+
+    /// Returns the number of unfinished items: put by any process and not
+    /// yet acknowledged (waiting or delivered).
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe: it only reads.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use async_kit_redis::{Redis, RedisQueue};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// # let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisQueue<u32> = RedisQueue::open(&redis, "unfinished").await?;
+    /// queue.put(1).await.map_err(|err| err.into_parts().0)?;
+    /// let _job = queue.get().await?;
+    /// assert_eq!((queue.len().await?, queue.unfinished().await?), (0, 1));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn unfinished(&self) -> Result<usize, Error> {
+        redis::cmd("XLEN")
+            .arg(&self.inner.stream)
+            .query_async(&mut self.inner.manager.clone())
+            .await
+            .map_err(Error::from_redis)
+    }
+
+    /// Returns the number of waiting items (put, not yet got), across all
+    /// processes.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe: it only reads.
+    ///
+    /// # Examples
+    ///
+    /// See [`put`](Self::put).
+    pub async fn len(&self) -> Result<usize, Error> {
+        let inner = &*self.inner;
+        scripts::LEN
+            .key(&inner.stream)
+            .arg(GROUP)
+            .invoke_async(&mut inner.manager.clone())
+            .await
+            .map_err(Error::from_redis)
+    }
+
+    /// Returns `true` if no item is waiting.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe: it only reads.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use async_kit_redis::{Redis, RedisQueue};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// # let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisQueue<u32> = RedisQueue::open(&redis, "empty").await?;
+    /// assert!(queue.is_empty().await?);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn is_empty(&self) -> Result<bool, Error> {
+        Ok(self.len().await? == 0)
+    }
+
+    /// Returns the capacity this handle enforces, `None` if unbounded.
+    ///
+    /// # Examples
+    ///
+    /// See [`RedisQueueBuilder`].
+    pub fn capacity(&self) -> Option<usize> {
+        self.inner.capacity
+    }
+
+    /// Returns the queue's name.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use async_kit_redis::{Redis, RedisQueue};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// # let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisQueue<u32> = RedisQueue::open(&redis, "jobs").await?;
+    /// assert_eq!(queue.name(), "jobs");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// Shuts the queue down for every process: puts fail with
+    /// [`Error::ShutDown`] (handing their item back), gets drain what is
+    /// waiting and then fail. Items already delivered can still be
+    /// acknowledged, and [`join`](Self::join) still waits for them. Returns
+    /// `true` if this call shut it down, `false` if it already was.
+    ///
+    /// The flag stays in Redis: a queue shut down stays so for handles
+    /// opened later.
+    ///
+    /// # Cancel safety
+    ///
+    /// If cancelled, the shutdown may or may not have happened.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use async_kit_redis::{Error, Redis, RedisQueue};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// # let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisQueue<u32> = RedisQueue::open(&redis, "closing").await?;
+    /// queue.put(1).await.map_err(|err| err.into_parts().0)?;
+    /// assert!(queue.shutdown().await?);
+    /// assert_eq!(*queue.get().await?, 1); // drained
+    /// assert!(matches!(queue.get().await, Err(Error::ShutDown)));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn shutdown(&self) -> Result<bool, Error> {
+        let (was, _) = self.run_shutdown(false).await?;
+        Ok(!was)
+    }
+
+    /// Shuts the queue down as [`shutdown`](Self::shutdown) does, and takes
+    /// every waiting item out of it (they count as finished for
+    /// [`join`](Self::join)), handing them back. An entry that does not
+    /// decode is handed back as its [`DecodeError`], raw bytes included.
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: if cancelled while its script is in flight, the
+    /// waiting items are removed from Redis and lost.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use async_kit_redis::{Redis, RedisQueue};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// # let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisQueue<u32> = RedisQueue::open(&redis, "stop-now").await?;
+    /// queue.put(1).await.map_err(|err| err.into_parts().0)?;
+    /// let left: Vec<u32> = queue.shutdown_immediate().await?.into_iter().map(Result::unwrap).collect();
+    /// assert_eq!(left, [1]);
+    /// queue.join().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn shutdown_immediate(&self) -> Result<Vec<Result<T, DecodeError>>, Error> {
+        let (_, entries) = self.run_shutdown(true).await?;
+        Ok(entries
+            .into_iter()
+            .map(|(id, raw)| decode::<T>(id, raw).map(Delivery::into_inner))
+            .collect())
+    }
+
+    async fn run_shutdown(&self, immediate: bool) -> Result<(bool, Vec<(String, Vec<u8>)>), Error> {
+        let inner = &*self.inner;
+        let reply: Vec<Vec<u8>> = scripts::SHUTDOWN
+            .key(&inner.stream)
+            .key(&inner.shutdown_key)
+            .arg(GROUP)
+            .arg(&inner.channel)
+            .arg(if immediate { "1" } else { "0" })
+            .invoke_async(&mut inner.manager.clone())
+            .await
+            .map_err(Error::from_redis)?;
+        let mut reply = reply.into_iter();
+        let was = reply.next().as_deref() == Some(b"1");
+        let mut entries = Vec::new();
+        while let (Some(id), Some(raw)) = (reply.next(), reply.next()) {
+            entries.push((String::from_utf8_lossy(&id).into_owned(), raw));
+        }
+        Ok((was, entries))
+    }
+
+    /// Returns `true` if any process shut the queue down.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe: it only reads.
+    ///
+    /// # Examples
+    ///
+    /// See [`shutdown`](Self::shutdown).
+    pub async fn is_shutdown(&self) -> Result<bool, Error> {
+        redis::cmd("EXISTS")
+            .arg(&self.inner.shutdown_key)
+            .query_async(&mut self.inner.manager.clone())
+            .await
+            .map_err(Error::from_redis)
+    }
+}
+
+/// Decodes one entry's bytes, keeping them in the error if they are not an
+/// item.
+fn decode<T: DeserializeOwned>(id: String, raw: Vec<u8>) -> Result<Delivery<T>, DecodeError> {
+    match serde_json::from_slice(&raw) {
+        Ok(item) => Ok(Delivery { id, item }),
+        Err(err) => Err(DecodeError::new(id, raw, err)),
+    }
+}
+
+fn lease_millis(lease: Duration) -> u64 {
+    u64::try_from(lease.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl<T> Clone for RedisQueue<T> {
+    fn clone(&self) -> Self {
+        RedisQueue {
+            inner: Arc::clone(&self.inner),
+            _items: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for RedisQueue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisQueue")
+            .field("name", &self.inner.name)
+            .field("url", &self.inner.redis.url())
+            .field("capacity", &self.inner.capacity)
+            .field("visibility_timeout", &self.inner.visibility_timeout)
+            .finish_non_exhaustive()
+    }
+}

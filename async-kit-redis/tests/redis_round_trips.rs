@@ -1,0 +1,145 @@
+//! Round trips per operation, counted by Redis itself (`INFO
+//! commandstats`): every hot-path operation is one script run, so the
+//! scripts run (`EVALSHA`, or `EVAL` after a script cache flush) are the
+//! round trips. Round trips, not milliseconds, carry over to a real network.
+
+mod support;
+
+use std::time::Duration;
+
+use async_kit_redis::{Redis, RedisLimiter, RedisQueue};
+use support::RedisServer;
+
+/// Resets Redis's counters.
+fn reset(server: &RedisServer) {
+    server.cli(&["CONFIG", "RESETSTAT"]);
+}
+
+/// The calls of each command since the last reset, from `INFO commandstats`.
+fn calls(server: &RedisServer) -> Vec<(String, u64)> {
+    server
+        .cli(&["INFO", "commandstats"])
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("cmdstat_")?;
+            let (name, stats) = rest.split_once(':')?;
+            let calls = stats.strip_prefix("calls=")?.split(',').next()?;
+            Some((name.to_owned(), calls.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Script runs sent by clients, and every other command except the ones
+/// the scripts run inside and the test's own `INFO` and `CONFIG`.
+fn round_trips(server: &RedisServer, inside_scripts: &[&str]) -> (u64, Vec<(String, u64)>) {
+    let mut scripts = 0;
+    let mut others = Vec::new();
+    for (name, count) in calls(server) {
+        match name.as_str() {
+            "evalsha" | "eval" => scripts += count,
+            "info" | "config|resetstat" => {}
+            name if inside_scripts.contains(&name) => {}
+            _ => others.push((name, count)),
+        }
+    }
+    (scripts, others)
+}
+
+const N: u64 = 50;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_put_get_task_done_is_three_round_trips() {
+    let server = RedisServer::start();
+    let redis = Redis::connect(&server.url()).await.unwrap();
+    let queue: RedisQueue<u64> = RedisQueue::builder("trips")
+        .capacity(1_000)
+        .visibility_timeout(Duration::from_secs(600))
+        .open(&redis)
+        .await
+        .unwrap();
+    // Loads the scripts into the server's cache.
+    queue.put(0).await.unwrap();
+    let warm = queue.get().await.unwrap();
+    queue.task_done(warm.id()).await.unwrap();
+
+    reset(&server);
+    for n in 0..N {
+        queue.put(n).await.unwrap();
+        let delivery = queue.get().await.unwrap();
+        assert!(queue.task_done(delivery.id()).await.unwrap());
+    }
+    let inside = [
+        "exists",
+        "xlen",
+        "xpending",
+        "xadd",
+        "publish",
+        "xautoclaim",
+        "xreadgroup",
+        "xack",
+        "xdel",
+    ];
+    let (scripts, others) = round_trips(&server, &inside);
+    assert_eq!(scripts, 3 * N, "script runs for {N} put + get + task_done");
+    assert!(others.is_empty(), "other commands sent: {others:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_of_a_hundred_are_three_round_trips() {
+    let server = RedisServer::start();
+    let redis = Redis::connect(&server.url()).await.unwrap();
+    let queue: RedisQueue<u64> = RedisQueue::open(&redis, "batch-trips").await.unwrap();
+    queue.put_many([0]).await.unwrap();
+    let warm = queue.get_many(1).await.unwrap();
+    queue
+        .task_done_many(&[warm[0].as_ref().unwrap().id()])
+        .await
+        .unwrap();
+
+    reset(&server);
+    queue.put_many(0..100).await.unwrap();
+    let batch = queue.get_many(100).await.unwrap();
+    let ids: Vec<&str> = batch.iter().map(|d| d.as_ref().unwrap().id()).collect();
+    assert_eq!(queue.task_done_many(&ids).await.unwrap(), 100);
+    let inside = [
+        "exists",
+        "xlen",
+        "xpending",
+        "xadd",
+        "publish",
+        "xautoclaim",
+        "xreadgroup",
+        "xack",
+        "xdel",
+    ];
+    let (scripts, others) = round_trips(&server, &inside);
+    assert_eq!(scripts, 3, "100 items put, got and acknowledged");
+    assert!(others.is_empty(), "other commands sent: {others:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uncontended_acquire_and_release_is_two_round_trips() {
+    let server = RedisServer::start();
+    let redis = Redis::connect(&server.url()).await.unwrap();
+    let limiter = RedisLimiter::open(&redis, "trips", 1).await.unwrap();
+    limiter.acquire().await.unwrap().release().await.unwrap();
+
+    reset(&server);
+    for _ in 0..N {
+        let permit = limiter.acquire().await.unwrap();
+        assert!(permit.release().await.unwrap());
+    }
+    let inside = [
+        "time",
+        "zremrangebyscore",
+        "get",
+        "zscore",
+        "zcard",
+        "zadd",
+        "zrem",
+        "publish",
+    ];
+    let (scripts, others) = round_trips(&server, &inside);
+    assert_eq!(scripts, 2 * N, "script runs for {N} acquire + release");
+    assert!(others.is_empty(), "other commands sent: {others:?}");
+}
