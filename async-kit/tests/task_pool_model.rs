@@ -4,8 +4,10 @@
 //!
 //! - a task never starts while as many run as the limit allows: at its
 //!   start, the tasks running (itself included) are at most the highest
-//!   limit in force since it was admitted (tasks admitted before a shrink
-//!   keep their place);
+//!   limit in force since the oldest task still alive was admitted (tasks
+//!   admitted before a shrink keep their places; which task takes such a
+//!   place is not promised: a worker retiring after a shrink requeues the
+//!   job it took behind later ones);
 //! - every task is reported exactly once: its handle gives one outcome that
 //!   agrees with what its body did (completed ⇔ `Ok`), its future is
 //!   dropped exactly once, and the figures count each task once.
@@ -51,6 +53,9 @@ struct Shared {
     /// Every limit set, in order; a task admitted after `n` of them were set
     /// may run under any of `limits[n - 1..]`.
     limits: Mutex<Vec<usize>>,
+    /// Tasks admitted and not yet dropped: index → how many limits had been
+    /// set when it was admitted.
+    alive: Mutex<std::collections::BTreeMap<usize, usize>>,
     /// Violations seen by the tasks, reported at the end.
     violations: Mutex<Vec<String>>,
 }
@@ -62,9 +67,10 @@ struct Task {
     dropped: Arc<AtomicUsize>,
 }
 
-struct CountDrop(Arc<AtomicUsize>);
+struct CountDrop(Arc<AtomicUsize>, Arc<Shared>, usize);
 impl Drop for CountDrop {
     fn drop(&mut self) {
+        self.1.alive.lock().unwrap().remove(&self.2);
         self.0.fetch_add(1, Ordering::SeqCst);
     }
 }
@@ -77,11 +83,20 @@ fn body(
     completed: Arc<AtomicUsize>,
     dropped: Arc<AtomicUsize>,
 ) -> impl Future<Output = usize> + Send + 'static {
-    let guard = CountDrop(dropped);
+    shared.alive.lock().unwrap().insert(index, admitted_under);
+    let guard = CountDrop(dropped, shared.clone(), index);
     async move {
         let _guard = guard;
         let now = shared.running.fetch_add(1, Ordering::SeqCst) + 1;
-        let allowed = shared.limits.lock().unwrap()[admitted_under..]
+        let oldest = shared
+            .alive
+            .lock()
+            .unwrap()
+            .values()
+            .copied()
+            .min()
+            .unwrap_or(admitted_under);
+        let allowed = shared.limits.lock().unwrap()[oldest..]
             .iter()
             .copied()
             .max()
