@@ -520,18 +520,24 @@ async fn resizing_the_pool_changes_the_bound() {
     assert_eq!(pool.figures().completed, 100);
 }
 
-/// Four tasks admitted under limit 4, not yet polled, then a shrink to 1:
-/// they must still run side by side (each waits at a barrier that only all
-/// four together pass), and a new admission waits for the lower limit.
+/// Four tasks admitted under limit 4, held at a start line, then a shrink
+/// to 1: they must still run side by side (each waits at a barrier that only
+/// all four together pass), and a new admission waits for the lower limit.
+///
+/// The start line matters on the multi-thread runtime: without it the four
+/// could pass the barrier and finish before the shrink, and the test would
+/// prove nothing (and see free slots).
 async fn shrink_keeps_admitted_tasks_concurrent() {
     let pool = TaskPool::new(4);
+    let start = Arc::new(tokio::sync::Semaphore::new(0));
     let barrier = Arc::new(tokio::sync::Barrier::new(4));
     let counter = Arc::new(MaxCounter::default());
     let mut handles = Vec::new();
     for _ in 0..4 {
-        let (barrier, counter) = (barrier.clone(), counter.clone());
+        let (start, barrier, counter) = (start.clone(), barrier.clone(), counter.clone());
         let handle = pool
             .spawn(async move {
+                start.acquire().await.unwrap().forget();
                 counter.enter();
                 barrier.wait().await;
                 counter.leave();
@@ -545,6 +551,7 @@ async fn shrink_keeps_admitted_tasks_concurrent() {
         matches!(pool.try_spawn(async {}), Err(TrySpawnError::Full(_))),
         "a new admission waits for the lower limit"
     );
+    start.add_permits(4);
     let all = async {
         for h in handles {
             h.await.unwrap();
