@@ -221,6 +221,8 @@ async fn an_uncontended_acquire_and_release_is_two_round_trips() {
         "zadd",
         "zrem",
         "publish",
+        "pttl",
+        "pexpire",
     ];
     let (scripts, others) = round_trips(&server, &inside);
     assert_eq!(scripts, 2 * N, "script runs for {N} acquire + release");
