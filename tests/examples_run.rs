@@ -46,6 +46,7 @@ fn tour_runs_every_step_and_exits_0() {
         "== 10. a file and SQLite",
         "== 11. a plain thread",
         "== 12. the line echo server",
+        "== 13. resilient: retries with backoff",
         "== summary",
         "== the examples",
     ] {
@@ -64,6 +65,14 @@ fn tour_runs_every_step_and_exits_0() {
         "{text}"
     );
     assert!(text.contains("cancel() of a 60 ms timer: true"), "{text}");
+    // The seeded server hands out five 503s before the sixth 200, however
+    // the attempts interleave: six attempts each, backoffs capped at 400 ms
+    // and a 3 s deadline get every request through.
+    assert!(text.contains("succeeded: 6 of 6 in "), "{text}");
+    assert!(
+        text.contains("gave up: 0 (at the deadline 0, attempts exhausted 0"),
+        "{text}"
+    );
     assert!(!text.contains("never printed"), "{text}");
     // Inline, the CPU work holds the only thread: the ticker cannot run.
     let offloaded = text
@@ -559,6 +568,7 @@ fn failed_requests_exit_1_and_name_the_cause() {
         "fetch_limited",
         "fetch_queue",
         "fetch_concurrent",
+        "fetch_resilient",
     ] {
         let out = example(name)
             .args(["--url", &url, "-n", "3"])
