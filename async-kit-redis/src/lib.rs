@@ -15,7 +15,8 @@
 //! - [`RedisLimiter`]: one concurrency limit for every replica (`run`,
 //!   `acquire`, `try_acquire`, `acquire_timeout`, `set_limit`, `in_use`,
 //!   [`RedisLimitExt::limited`]); slots are leases renewed while held, so a
-//!   dead holder's slot frees itself.
+//!   dead holder's slot frees itself. [`RedisKeyedLimiter`]: the same per
+//!   key (per host), leaving no key in Redis for keys nobody holds.
 //! - [`Error`]: cannot connect (naming the URL), connection lost, Redis error,
 //!   decode failed (with the entry's raw bytes, in a [`DecodeError`]).
 //!
@@ -56,5 +57,7 @@ mod queue;
 
 pub use client::Redis;
 pub use error::{DecodeError, Error};
-pub use limiter::{RedisLimitExt, RedisLimiter, RedisLimiterBuilder, RedisPermit};
+pub use limiter::{
+    RedisKeyedLimiter, RedisLimitExt, RedisLimiter, RedisLimiterBuilder, RedisPermit,
+};
 pub use queue::{Delivery, DeliveryGuard, PutError, RedisQueue, RedisQueueBuilder};

@@ -104,3 +104,20 @@ async fn wrap_above_timeout_bounds_each_attempt() {
     assert_eq!(err.into_inner(), AppError::Timeout);
     assert_eq!(start.elapsed(), ms(45));
 }
+
+// With `policy = ..` (or `budget`), the expansion takes the general form;
+// `wrap` applies there too.
+#[retry(wrap, policy = async_kit::retry::Policy::constant(ms(10)).max_attempts(2))]
+async fn with_policy() -> Result<(), AppError> {
+    Err(AppError::Busy(attempt().unwrap()))
+}
+
+#[tokio::test(start_paused = true)]
+async fn wrap_with_a_policy_expression() {
+    let start = Instant::now();
+    let err = with_policy().await.unwrap_err();
+    assert_eq!(err.reason(), Reason::Exhausted);
+    assert_eq!(err.attempts(), 2);
+    assert_eq!(err.into_inner(), AppError::Busy(2));
+    assert_eq!(start.elapsed(), ms(10));
+}

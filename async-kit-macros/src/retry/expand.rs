@@ -227,12 +227,58 @@ fn retry_call(args: &Args, krate: &TokenStream, attempt: &TokenStream) -> TokenS
         .retry_after
         .as_ref()
         .map(|a| quote_spanned!(a.span()=> .retry_after(#a)));
-    let call = quote!(#krate::__private::retry(#policy, || #attempt) #when #hook #hint .await);
-    if args.wrap.is_some() {
-        call
-    } else {
-        quote!(#krate::__private::last_error(#call))
+    // `wrap` hands the `RetryError` to the caller; otherwise the fn keeps
+    // its signature and returns the last error.
+    let finish = |outcome: TokenStream| {
+        if args.wrap.is_some() {
+            outcome
+        } else {
+            quote!(#krate::__private::last_error(#outcome))
+        }
+    };
+    if args.policy.is_some() || args.budget.is_some() {
+        // A budget counts every call when it starts, so it needs the policy
+        // before the first attempt: the general form.
+        return finish(
+            quote!(#krate::__private::retry(#policy, || #attempt) #when #hook #hint .await),
+        );
     }
+    // The happy path runs the first attempt alone; only when it fails is
+    // the policy built and the retry state boxed, so a call that succeeds
+    // costs little more than the body, and the fn's future stays small.
+    let when = args.when.as_ref().map_or_else(
+        || quote!(#krate::__private::always),
+        |w| quote_spanned!(w.span()=> #w),
+    );
+    let hook = args.on_retry.as_ref().map_or_else(
+        || quote!(#krate::__private::quiet),
+        |h| quote_spanned!(h.span()=> #h),
+    );
+    let hint = args.retry_after.as_ref().map_or_else(
+        || quote!(#krate::__private::no_hint),
+        |a| quote_spanned!(a.span()=> #a),
+    );
+    let resumed = finish(quote! {
+        #krate::__private::boxed(#krate::__private::resume(
+            #policy,
+            __async_kit_attempt,
+            __async_kit_error,
+            #when,
+            #hook,
+            #hint,
+        ))
+        .await
+    });
+    quote! {{
+        let mut __async_kit_attempt = || #attempt;
+        let __async_kit_first = #krate::__private::first_attempt(__async_kit_attempt()).await;
+        match __async_kit_first {
+            ::core::result::Result::Ok(__async_kit_value) => {
+                ::core::result::Result::Ok(__async_kit_value)
+            }
+            ::core::result::Result::Err(__async_kit_error) => #resumed,
+        }
+    }}
 }
 
 /// `wrap`: `Result<T, E>` becomes `Result<T, RetryError<E>>`, so callers
