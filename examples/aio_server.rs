@@ -110,13 +110,17 @@ async fn main() -> ExitCode {
         config.fail_rate * 100.0,
     );
     let grace = config.grace;
+    // One listener for both Ctrl-Cs, registered before the first: a second
+    // Ctrl-C that comes right after the first is never missed (a fresh
+    // `ctrl_c()` only sees signals that arrive after its first poll).
+    let mut interrupts = Interrupts::new();
     let served = aio::serve(listener, config, async move {
-        let _ = tokio::signal::ctrl_c().await;
+        interrupts.next().await;
         println!(
             "shutting down: letting requests in flight finish (at most {grace:?}; Ctrl-C again to stop now)"
         );
-        tokio::spawn(async {
-            let _ = tokio::signal::ctrl_c().await;
+        tokio::spawn(async move {
+            interrupts.next().await;
             println!("stopped at once");
             std::process::exit(130);
         });
@@ -134,5 +138,28 @@ async fn main() -> ExitCode {
             eprintln!("error: {err}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Ctrl-C, as a stream of every press from its creation on.
+struct Interrupts {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl Interrupts {
+    fn new() -> Self {
+        Interrupts {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                .expect("a handler for Ctrl-C"),
+        }
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        let _ = self.signal.recv().await;
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
