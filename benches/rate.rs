@@ -99,15 +99,18 @@ fn contended(per_thread: u64) {
     );
 }
 
-/// Checks over `keys` keys, round robin.
-fn keyed(keys: u64) {
-    let (rate, quota) = open_rate();
+/// Checks over `keys` keys, round robin, at `(rate, quota)`: with the open
+/// rate every key is idle again at once, so each sweep drops them all and
+/// they come back (the worst case of eviction); with a per-second rate the
+/// keys stay busy between sweeps and are kept.
+fn keyed(name: &str, keys: u64, (rate, quota): (Rate, Quota)) {
     let ours = KeyedRateLimiter::new(rate);
     let dashmap = Governor::keyed(quota);
     let hashmap = Governor::hashmap(quota);
-    let mut k = (0u64, 0u64, 0u64);
+    let hashmap_std = Governor::hashmap_with_clock(quota, MonotonicClock);
+    let mut k = (0u64, 0u64, 0u64, 0u64);
     compare(
-        &format!("rate keyed ({keys} keys)"),
+        &format!("rate keyed ({keys} {name} keys)"),
         vec![
             Case::iter("KeyedRateLimiter::try_acquire", |n| {
                 time(|| {
@@ -133,6 +136,14 @@ fn keyed(keys: u64) {
                     }
                 })
             }),
+            Case::iter("governor keyed (hashmap, std clock)", |n| {
+                time(|| {
+                    for _ in 0..n {
+                        k.3 = (k.3 + 1) % keys;
+                        black_box(hashmap_std.check_key(&k.3).is_ok());
+                    }
+                })
+            }),
         ],
     );
 }
@@ -147,5 +158,14 @@ fn main() {
     direct("rate admitted", open_rate());
     direct("rate refused", closed_rate());
     contended(if harness::quick() { 20_000 } else { 200_000 });
-    keyed(1_000);
+    keyed("idle", 1_000, open_rate());
+    keyed(
+        "busy",
+        1_000,
+        (
+            Rate::per_second(10).burst(1_000_000_000),
+            Quota::per_second(NonZeroU32::new(10).unwrap())
+                .allow_burst(NonZeroU32::new(1_000_000_000).unwrap()),
+        ),
+    );
 }

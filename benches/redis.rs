@@ -7,6 +7,10 @@
 //! persistence off (`--save '' --appendonly no`). Round trips per operation
 //! are counted, not timed, in `async-kit-redis/tests/redis_round_trips.rs`.
 //!
+//! Scaling: 1, 2 and 4 consumer *processes* (this binary run again as
+//! children) draining one queue item by item (`get` + `task_done`), timed
+//! from the producer's `put_many` to its `join`.
+//!
 //! `cargo bench -p async-kit-benches --bench redis`
 
 mod harness;
@@ -98,9 +102,122 @@ async fn by_hand(conn: &mut MultiplexedConnection, iters: u64) -> Duration {
     start.elapsed()
 }
 
+/// The environment variables a consumer child reads.
+const ROLE: &str = "ASYNC_KIT_BENCH_REDIS_ROLE";
+const URL: &str = "ASYNC_KIT_BENCH_REDIS_URL";
+const QUEUE: &str = "ASYNC_KIT_BENCH_REDIS_QUEUE";
+
+/// A consumer process: says it is ready, then gets and acknowledges items
+/// one at a time until the queue shuts down.
+fn consumer() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let url = std::env::var(URL).unwrap();
+        let name = std::env::var(QUEUE).unwrap();
+        let redis = Redis::connect(&url).await.unwrap();
+        let queue: RedisQueue<u64> = RedisQueue::open(&redis, &name).await.unwrap();
+        let client = redis::Client::open(url.as_str()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let _: u64 = redis::cmd("INCR")
+            .arg(format!("{name}:ready"))
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        loop {
+            match queue.get().await {
+                Ok(delivery) => {
+                    queue.task_done(delivery.id()).await.unwrap();
+                }
+                Err(async_kit_redis::Error::ShutDown) => return,
+                Err(err) => panic!("consumer: {err}"),
+            }
+        }
+    });
+}
+
+/// Starts `consumers` consumer processes on a fresh queue, waits until
+/// they are ready, then times `put_many` of `items` and `join`.
+fn drain_with(url: &str, round: &mut u64, consumers: usize, items: u64) -> Duration {
+    *round += 1;
+    let name = format!("scale-{consumers}-{round}");
+    let exe = std::env::current_exe().unwrap();
+    let mut children: Vec<std::process::Child> = (0..consumers)
+        .map(|_| {
+            std::process::Command::new(&exe)
+                .env(ROLE, "consumer")
+                .env(URL, url)
+                .env(QUEUE, &name)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let elapsed = rt.block_on(async {
+        let redis = Redis::connect(url).await.unwrap();
+        let queue: RedisQueue<u64> = RedisQueue::open(&redis, &name).await.unwrap();
+        let client = redis::Client::open(url).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        // Bounded wait for every consumer to be connected and waiting.
+        for _ in 0..3_000 {
+            let ready: Option<usize> = redis::cmd("GET")
+                .arg(format!("{name}:ready"))
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            if ready == Some(consumers) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let start = Instant::now();
+        queue.put_many(0..items).await.unwrap();
+        queue.join().await.unwrap();
+        let elapsed = start.elapsed();
+        queue.shutdown().await.unwrap();
+        elapsed
+    });
+    for child in &mut children {
+        assert!(child.wait().unwrap().success(), "a consumer failed");
+    }
+    elapsed
+}
+
+fn scaling(url: &str) {
+    let items = if harness::quick() { 2_000 } else { 10_000 };
+    let mut round = 0;
+    let round = std::cell::RefCell::new(&mut round);
+    let cases = [1, 2, 4].map(|consumers| {
+        let round = &round;
+        Case::batch(
+            format!(
+                "{consumers} consumer process{}",
+                if consumers == 1 { "" } else { "es" }
+            ),
+            items,
+            move || drain_with(url, &mut round.borrow_mut(), consumers, items),
+        )
+    });
+    compare(
+        "redis queue get+task_done, consumer processes",
+        cases.into_iter().rev().collect(),
+    );
+}
+
 fn main() {
+    if std::env::var_os(ROLE).is_some() {
+        consumer();
+        return;
+    }
     let server = RedisServer::start();
     let url = server.url();
+    scaling(&url);
     for (flavor, rt) in runtimes() {
         let (queue, batched, mut conn) = rt.block_on(async {
             let redis = Redis::connect(&url).await.unwrap();

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use async_kit_examples::aio::{self, Config, DelayUnit};
 use async_kit_examples::cli::{
-    Args, parse_duration, parse_positive, parse_positive_duration, parse_range,
+    Args, parse_duration, parse_fraction, parse_positive, parse_positive_duration, parse_range,
 };
 use lexopt::prelude::*;
 
@@ -21,6 +21,7 @@ const USAGE: &str = "\
 usage: aio_server [--addr 127.0.0.1:3000] [--delay 1..30] [--delay-unit s|ms]
                   [--max-in-flight N] [--request-timeout 60s]
                   [--header-timeout 10s] [--grace 5s]
+                  [--fail-rate 0] [--retry-after 1] [--seed N]
 
 Serves GET /aio, which sleeps a random delay from the range and answers
 {\"delay\": N} in the given unit.
@@ -36,7 +37,13 @@ Serves GET /aio, which sleeps a random delay from the range and answers
                      closed (silent, idle keep-alive and slow clients alike)
   --grace            on Ctrl-C, how long requests in flight may take to
                      finish before their connections are closed; a second
-                     Ctrl-C stops at once";
+                     Ctrl-C stops at once
+  --fail-rate        fraction of /aio requests (0 to 1) answered at once with
+                     503 and a Retry-After header, for retrying clients
+  --retry-after      the Retry-After of those 503s, in whole seconds; 0 lets
+                     clients use their own backoff. Default 1
+  --seed             seeds the draw of which requests fail: the n-th request
+                     fails exactly as in every run with this seed";
 
 fn parse_addr(text: &str) -> Result<SocketAddr, String> {
     let mut addrs = text
@@ -71,6 +78,9 @@ async fn main() -> ExitCode {
                 config.header_timeout = args.value_with(parse_positive_duration)
             }
             Long("grace") => config.grace = args.value_with(parse_duration),
+            Long("fail-rate") => config.fail_rate = args.value_with(parse_fraction),
+            Long("retry-after") => config.retry_after = args.value(),
+            Long("seed") => config.seed = Some(args.value()),
             other => {
                 let err = other.unexpected();
                 args.fail(err)
@@ -90,13 +100,14 @@ async fn main() -> ExitCode {
     };
     let addr = listener.local_addr().unwrap_or(addr);
     println!(
-        "listening on http://{addr}/aio (delays {:?} {}, at most {} in flight)",
+        "listening on http://{addr}/aio (delays {:?} {}, at most {} in flight, {:.0}% answered 503)",
         config.delay,
         match config.unit {
             DelayUnit::Seconds => "s",
             DelayUnit::Millis => "ms",
         },
         config.max_in_flight,
+        config.fail_rate * 100.0,
     );
     let grace = config.grace;
     let served = aio::serve(listener, config, async move {

@@ -6,8 +6,9 @@
 //! `#[timeout]`, through a `Limiter` and through a `TaskPool`; then a queue
 //! of workers with `task_done` / `join`, callbacks and `wait`, CPU work
 //! inline and offloaded against a ticker, the timers, a file and SQLite, a
-//! plain thread handing work to the runtime, and the line echo server with a
-//! client. Each section prints its picture; an index of the examples that
+//! plain thread handing work to the runtime, the line echo server with a
+//! client, and a resilient fetcher retrying a failing server under a rate
+//! limit and one deadline. Each section prints its picture; an index of the examples that
 //! tell each part at length ends it.
 //!
 //! Run it with `cargo run --example tour`. It exits 0 in a few seconds.
@@ -20,7 +21,7 @@ use async_kit::task::{self, ReturnWhen};
 use async_kit::time::call_later;
 use async_kit::{BackgroundRuntime, LimitExt, Limiter, Queue, TaskPool, timeout};
 use async_kit_examples::aio::{self, Config, DelayUnit};
-use async_kit_examples::{echo, fetch, store};
+use async_kit_examples::{echo, fetch, resilient, store};
 use futures::StreamExt;
 
 const REQUESTS: usize = 5;
@@ -131,6 +132,7 @@ async fn main() -> std::io::Result<()> {
     files_and_sqlite().await?;
     from_a_plain_thread(&client, &url).await;
     echo_server_and_client().await?;
+    resilient_fetch(&client).await?;
 
     println!("== summary");
     println!(
@@ -164,6 +166,7 @@ const INDEX: &str = "\
   echo_raw          the raw-socket echo server
   echo_server       the line echo server: timeouts and a connection limit
   echo_client       its client, and a load of many clients
+  fetch_resilient   retries with backoff and Retry-After, a rate limit, a deadline
   aio_server        the /aio server every fetcher talks to";
 
 /// Article "asyncio.Queue": workers take fetches off a bounded queue; the
@@ -401,6 +404,39 @@ async fn echo_server_and_client() -> std::io::Result<()> {
     );
     let _ = stop.send(());
     server.await.expect("the server does not panic")?;
+    println!();
+    Ok(())
+}
+
+/// Issue 14: a server that fails 40% of its answers with 503, and a
+/// fetcher that retries them with backoff, through one throttle (a rate
+/// and a concurrency limit), all by one deadline.
+async fn resilient_fetch(client: &reqwest::Client) -> std::io::Result<()> {
+    println!("== 13. resilient: retries with backoff under a rate limit and one deadline");
+    let config = Config {
+        delay: 20..=80,
+        unit: DelayUnit::Millis,
+        fail_rate: 0.4,
+        retry_after: 0,
+        seed: Some(5),
+        ..Config::default()
+    };
+    let (addr, _stop) = aio::spawn(config).await?;
+    let options = resilient::Options {
+        n: 6,
+        deadline: Duration::from_secs(3),
+        attempts: 6,
+        max_delay: Duration::from_millis(400),
+        seed: Some(5),
+        ..resilient::Options::default()
+    };
+    println!(
+        "6 requests, 40% answered 503, {}/s and {} in flight, deadline {:?}",
+        options.rate, options.concurrency, options.deadline
+    );
+    let start = Instant::now();
+    let requests = resilient::run(client, &format!("http://{addr}/aio"), &options).await;
+    resilient::report(&requests, start.elapsed(), 60);
     println!();
     Ok(())
 }

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::io;
 use std::ops::RangeInclusive;
 use std::pin::pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -67,6 +67,19 @@ pub struct Config {
     /// After shutdown starts, the connections still open get this long to
     /// finish their requests; then they are closed.
     pub grace: Duration,
+    /// The fraction of `/aio` requests, in `0.0..=1.0`, answered at once
+    /// with `503 Service Unavailable` and a `Retry-After` header, to
+    /// exercise retrying clients. Which requests fail is drawn by a
+    /// [`FailPlan`] seeded with [`seed`](Config::seed).
+    pub fail_rate: f64,
+    /// The `Retry-After` of those 503s, in whole seconds (HTTP's unit).
+    /// Zero says "retry when you like": clients fall back to their backoff.
+    pub retry_after: u64,
+    /// The seed of the [`FailPlan`]: with one, the n-th request the server
+    /// receives fails or not exactly as the n-th draw of
+    /// `FailPlan::new(fail_rate, Some(seed))` says; without, every run
+    /// draws its own.
+    pub seed: Option<u64>,
 }
 
 impl Default for Config {
@@ -78,6 +91,9 @@ impl Default for Config {
             request_timeout: Duration::from_secs(60),
             header_timeout: Duration::from_secs(10),
             grace: Duration::from_secs(5),
+            fail_rate: 0.0,
+            retry_after: 1,
+            seed: None,
         }
     }
 }
@@ -116,15 +132,57 @@ pub struct Delay {
     pub delay: u64,
 }
 
+/// Which requests a server with a [`Config::fail_rate`] fails: a seeded
+/// random draw per request, in the order the requests arrive.
+///
+/// A seeded draw rather than a fixed pattern (every second request, say),
+/// so that the failures of a run look like a real outage's, and clients
+/// that retry in step do not always land on the same answers; the seed
+/// makes a run reproducible: a test that sends requests one after
+/// another knows exactly which get 503.
+#[derive(Debug, Clone)]
+pub struct FailPlan {
+    rate: f64,
+    rng: fastrand::Rng,
+}
+
+impl FailPlan {
+    /// A plan failing `rate` of the requests (clamped to `0.0..=1.0`),
+    /// drawn from `seed`, or from a fresh seed without one.
+    pub fn new(rate: f64, seed: Option<u64>) -> Self {
+        let rng = match seed {
+            Some(seed) => fastrand::Rng::with_seed(seed),
+            None => fastrand::Rng::new(),
+        };
+        FailPlan {
+            rate: rate.clamp(0.0, 1.0),
+            rng,
+        }
+    }
+
+    /// Whether the next request fails. A rate of 0 never fails and 1
+    /// always does, whatever the draw.
+    pub fn next_fails(&mut self) -> bool {
+        // `f64()` is in [0, 1): `< 1.0` always holds, `< 0.0` never.
+        self.rng.f64() < self.rate
+    }
+}
+
 struct Shared {
     config: Config,
     in_flight: Semaphore,
+    fails: Mutex<FailPlan>,
 }
 
 /// The routes: `GET /aio`; anything else is 404, other methods 405.
 pub fn router(config: Config) -> Router {
     let in_flight = Semaphore::new(config.max_in_flight);
-    let shared = Arc::new(Shared { config, in_flight });
+    let fails = Mutex::new(FailPlan::new(config.fail_rate, config.seed));
+    let shared = Arc::new(Shared {
+        config,
+        in_flight,
+        fails,
+    });
     Router::new().route("/aio", get(aio)).with_state(shared)
 }
 
@@ -140,6 +198,22 @@ async fn aio(State(shared): State<Arc<Shared>>) -> Response {
             .into_response();
     };
     let config = &shared.config;
+    // A poisoned lock only means another request panicked mid-draw; the
+    // plan itself is still whole.
+    let fails = shared
+        .fails
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .next_fails();
+    if fails {
+        // A shedding server answers at once, without doing the work.
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, config.retry_after.to_string())],
+            "unavailable, retry later\n",
+        )
+            .into_response();
+    }
     let delay = fastrand::u64(config.delay.clone());
     let work = async {
         tokio::time::sleep(config.unit.duration(delay)).await;
@@ -264,14 +338,43 @@ pub async fn url_or_spawn(
     url: Option<String>,
     delay: RangeInclusive<u64>,
 ) -> io::Result<(String, Option<tokio::sync::oneshot::Sender<()>>)> {
-    if let Some(url) = url {
-        return Ok((url, None));
-    }
     let config = Config {
         delay,
         unit: DelayUnit::Millis,
         ..Config::default()
     };
+    url_or_spawn_with(url, config).await
+}
+
+/// As [`url_or_spawn`], with the whole [`Config`] of the in-process server
+/// (a fail rate, say); `config` is unused when the user gave a URL.
+pub async fn url_or_spawn_with(
+    url: Option<String>,
+    config: Config,
+) -> io::Result<(String, Option<tokio::sync::oneshot::Sender<()>>)> {
+    if let Some(url) = url {
+        return Ok((url, None));
+    }
     let (addr, stop) = spawn(config).await?;
     Ok((format!("http://{addr}/aio"), Some(stop)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fail_plans_are_reproducible_and_respect_their_rate() {
+        let draws = |rate, seed| {
+            let mut plan = FailPlan::new(rate, Some(seed));
+            (0..1000).map(|_| plan.next_fails()).collect::<Vec<_>>()
+        };
+        assert!(draws(0.0, 1).iter().all(|f| !f));
+        assert!(draws(1.0, 1).iter().all(|f| *f));
+        assert_eq!(draws(0.5, 7), draws(0.5, 7));
+        assert_ne!(draws(0.5, 7), draws(0.5, 8));
+        let half = draws(0.5, 7).iter().filter(|f| **f).count();
+        // A fair coin over 1,000 draws: 500 ± 50 is over three sigmas.
+        assert!((450..=550).contains(&half), "{half}");
+    }
 }

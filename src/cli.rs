@@ -51,6 +51,18 @@ pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// Parses a fraction in `0.0..=1.0` (a fail rate, as in `0.3`); anything
+/// outside, NaN included, is refused.
+pub fn parse_fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        Ok(_) => Err(format!(
+            "{text:?} is out of range: expected a fraction from 0 to 1, as in 0.3"
+        )),
+        Err(e) => Err(format!("invalid value {text:?}: {e}")),
+    }
+}
+
 /// Parses an absolute `http://` or `https://` URL, so that a typo is
 /// refused at once instead of failing every request.
 pub fn parse_url(text: &str) -> Result<String, String> {
@@ -202,5 +214,20 @@ mod tests {
         assert_eq!(parse_queue_name("jobs"), Ok("jobs".to_string()));
         assert!(parse_queue_name("").unwrap_err().contains("empty"));
         assert!(parse_queue_name("my jobs").is_err());
+    }
+
+    #[test]
+    fn fail_rates_outside_zero_to_one_are_refused() {
+        assert_eq!(parse_fraction("0"), Ok(0.0));
+        assert_eq!(parse_fraction("1"), Ok(1.0));
+        assert_eq!(parse_fraction("0.25"), Ok(0.25));
+        assert!(parse_fraction("1.5").unwrap_err().contains("from 0 to 1"));
+        assert!(parse_fraction("-0.1").unwrap_err().contains("from 0 to 1"));
+        assert!(parse_fraction("NaN").is_err());
+        assert!(
+            parse_fraction("half")
+                .unwrap_err()
+                .contains("invalid value")
+        );
     }
 }

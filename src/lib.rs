@@ -9,6 +9,7 @@ pub mod cli;
 pub mod echo;
 pub mod fetch;
 pub mod fetch_queue;
+pub mod resilient;
 pub mod store;
 pub mod timeline;
 

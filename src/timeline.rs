@@ -20,10 +20,55 @@ pub struct Bar {
     pub label: u64,
 }
 
+/// One mark on a row of attempts: a failed attempt, drawn `x` where it
+/// started, or a bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// An attempt that failed, at its start from the beginning of the run.
+    Failed(Duration),
+    /// An attempt that succeeded.
+    Bar(Bar),
+}
+
+impl Mark {
+    fn start(&self) -> Duration {
+        match self {
+            Mark::Failed(at) => *at,
+            Mark::Bar(bar) => bar.start,
+        }
+    }
+
+    fn end(&self) -> Duration {
+        match self {
+            Mark::Failed(at) => *at,
+            Mark::Bar(bar) => bar.end,
+        }
+    }
+}
+
 /// Renders one line per bar, scaled so the whole run fits in `width`
 /// columns.
 pub fn render(bars: &[Bar], width: usize) -> String {
-    let total = bars.iter().map(|b| b.end).max().unwrap_or_default();
+    let rows: Vec<[Mark; 1]> = bars.iter().map(|bar| [Mark::Bar(*bar)]).collect();
+    render_rows(&rows, width)
+}
+
+/// Renders one line per row of marks (the attempts of one request, in the
+/// order they ran), scaled so the whole run fits in `width` columns:
+///
+/// ```text
+/// #0  x  x   |--5--|
+/// #1  |---7---|
+/// ```
+///
+/// Marks never overwrite each other: one that would start inside the
+/// previous one is pushed right, just after it.
+pub fn render_rows<R: AsRef<[Mark]>>(rows: &[R], width: usize) -> String {
+    let total = rows
+        .iter()
+        .flat_map(|row| row.as_ref().iter().map(Mark::end))
+        .max()
+        .unwrap_or_default();
     let scale = if total.is_zero() {
         0.0
     } else {
@@ -31,19 +76,28 @@ pub fn render(bars: &[Bar], width: usize) -> String {
     };
     let col = |d: Duration| (d.as_secs_f64() * scale).round() as usize;
     let mut out = String::new();
-    for (i, bar) in bars.iter().enumerate() {
-        let label = bar.label.to_string();
-        let from = col(bar.start);
-        let inner = col(bar.end).saturating_sub(from).max(label.len() + 2) - 2;
-        let dashes = inner - label.len();
-        let left = dashes / 2;
-        let _ = writeln!(
-            out,
-            "#{i:<3}{}|{}{label}{}|",
-            " ".repeat(from),
-            "-".repeat(left),
-            "-".repeat(dashes - left)
-        );
+    for (i, row) in rows.iter().enumerate() {
+        let mut line = String::new();
+        for mark in row.as_ref() {
+            let from = col(mark.start()).max(line.len());
+            line.push_str(&" ".repeat(from - line.len()));
+            match mark {
+                Mark::Failed(_) => line.push('x'),
+                Mark::Bar(bar) => {
+                    let label = bar.label.to_string();
+                    let inner = col(bar.end).saturating_sub(from).max(label.len() + 2) - 2;
+                    let dashes = inner - label.len();
+                    let left = dashes / 2;
+                    let _ = write!(
+                        line,
+                        "|{}{label}{}|",
+                        "-".repeat(left),
+                        "-".repeat(dashes - left)
+                    );
+                }
+            }
+        }
+        let _ = writeln!(out, "#{i:<3}{line}");
     }
     out
 }
@@ -73,5 +127,34 @@ mod tests {
         // second starts where the first ends and runs to column 24.
         assert_eq!(lines[0], "#0  |---5----|");
         assert_eq!(lines[1], "#1            |-----7------|");
+    }
+
+    #[test]
+    fn failed_attempts_are_xs_before_the_bar_and_never_overlap() {
+        let ms = Duration::from_millis;
+        let rows = [
+            vec![
+                Mark::Failed(ms(0)),
+                // Starts in the same column as the x: pushed right of it.
+                Mark::Failed(ms(1)),
+                Mark::Bar(Bar {
+                    start: ms(40),
+                    end: ms(100),
+                    label: 3,
+                }),
+            ],
+            vec![Mark::Bar(Bar {
+                start: ms(0),
+                end: ms(20),
+                label: 9,
+            })],
+            vec![],
+        ];
+        let text = render_rows(&rows, 20);
+        let lines: Vec<&str> = text.lines().collect();
+        // 20 columns for 100 ms: the bar spans columns 8..20.
+        assert_eq!(lines[0], "#0  xx      |----3-----|");
+        assert_eq!(lines[1], "#1  |9-|");
+        assert_eq!(lines[2], "#2  ");
     }
 }

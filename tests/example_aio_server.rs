@@ -321,3 +321,67 @@ fn the_default_in_flight_limit_leaves_descriptors_to_answer_503() {
     assert!(limit + 64 <= files || limit == 1, "{limit} of {files}");
     assert_eq!(Config::default().max_in_flight, limit);
 }
+
+fn failing(rate: f64, seed: u64) -> Config {
+    Config {
+        fail_rate: rate,
+        retry_after: 2,
+        seed: Some(seed),
+        ..fast(1..=1)
+    }
+}
+
+/// Sends `n` requests one after another (so they arrive in order) and
+/// returns, for each, whether it was a 503 with `Retry-After: 2`. Any
+/// other answer than that or a 200 fails the test.
+async fn failures(addr: std::net::SocketAddr, n: usize) -> Vec<bool> {
+    let client = reqwest::Client::new();
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let reply = client
+            .get(format!("http://{addr}/aio"))
+            .send()
+            .await
+            .unwrap();
+        match reply.status().as_u16() {
+            200 => {
+                assert!(reply.headers().get("retry-after").is_none());
+                out.push(false);
+            }
+            503 => {
+                assert_eq!(reply.headers()["retry-after"], "2");
+                out.push(true);
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn fail_rate_one_answers_every_request_503_with_retry_after() {
+    let (addr, _stop) = aio::spawn(failing(1.0, 3)).await.unwrap();
+    assert_eq!(failures(addr, 20).await, vec![true; 20]);
+}
+
+#[tokio::test]
+async fn fail_rate_zero_answers_none_503() {
+    let (addr, _stop) = aio::spawn(failing(0.0, 3)).await.unwrap();
+    assert_eq!(failures(addr, 20).await, vec![false; 20]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fail_rate_half_with_a_seed_fails_exactly_the_seeds_requests() {
+    let n = 60;
+    let (addr, _stop) = aio::spawn(failing(0.5, 42)).await.unwrap();
+    let got = failures(addr, n).await;
+    let mut plan = aio::FailPlan::new(0.5, Some(42));
+    let expected: Vec<bool> = (0..n).map(|_| plan.next_fails()).collect();
+    assert_eq!(got, expected);
+    // The seed gives a real mix, not all of one kind.
+    let failed = got.iter().filter(|f| **f).count();
+    assert!(0 < failed && failed < n, "{failed} of {n}");
+    // And a second server with the same seed does the same.
+    let (again, _stop2) = aio::spawn(failing(0.5, 42)).await.unwrap();
+    assert_eq!(failures(again, n).await, expected);
+}

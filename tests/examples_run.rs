@@ -46,6 +46,7 @@ fn tour_runs_every_step_and_exits_0() {
         "== 10. a file and SQLite",
         "== 11. a plain thread",
         "== 12. the line echo server",
+        "== 13. resilient: retries with backoff",
         "== summary",
         "== the examples",
     ] {
@@ -64,6 +65,14 @@ fn tour_runs_every_step_and_exits_0() {
         "{text}"
     );
     assert!(text.contains("cancel() of a 60 ms timer: true"), "{text}");
+    // The seeded server hands out five 503s before the sixth 200, however
+    // the attempts interleave: six attempts each, backoffs capped at 400 ms
+    // and a 3 s deadline get every request through.
+    assert!(text.contains("succeeded: 6 of 6 in "), "{text}");
+    assert!(
+        text.contains("gave up: 0 (at the deadline 0, attempts exhausted 0"),
+        "{text}"
+    );
     assert!(!text.contains("never printed"), "{text}");
     // Inline, the CPU work holds the only thread: the ticker cannot run.
     let offloaded = text
@@ -382,6 +391,9 @@ fn zero_limits_and_timeouts_are_refused_everywhere() {
         ("echo_server", &["--idle", "0s"][..]),
         ("echo_server", &["--max-line", "0"][..]),
         ("aio_server", &["--max-in-flight", "0"][..]),
+        ("fetch_resilient", &["--concurrency", "0"][..]),
+        ("fetch_resilient", &["--attempts", "0"][..]),
+        ("fetch_resilient", &["--deadline", "0s"][..]),
     ] {
         let out = example(name).args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{name} {args:?}");
@@ -412,6 +424,124 @@ fn a_bad_url_is_refused_before_any_request() {
 }
 
 #[test]
+fn fail_rates_outside_zero_to_one_are_refused() {
+    for name in ["fetch_resilient", "aio_server"] {
+        for rate in ["1.5", "-0.2", "NaN"] {
+            let out = example(name).args(["--fail-rate", rate]).output().unwrap();
+            assert_eq!(out.status.code(), Some(2), "{name} {rate}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                stderr.contains("is out of range"),
+                "{name} {rate}: {stderr}"
+            );
+        }
+    }
+    let out = example("fetch_resilient")
+        .args(["--url", "http://127.0.0.1:3000/aio", "--fail-rate", "0.5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no effect with --url"), "{stderr}");
+}
+
+/// The rows of a `fetch_resilient` timeline: `#N  ` then marks.
+fn timeline_rows(text: &str) -> Vec<&str> {
+    text.lines().filter(|l| l.starts_with('#')).collect()
+}
+
+#[test]
+fn fetch_resilient_without_failures_succeeds_at_the_first_attempt() {
+    let (out, text) = run(example("fetch_resilient").args(["--fail-rate", "0", "-n", "8"]));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = timeline_rows(&text);
+    assert_eq!(rows.len(), 8, "{text}");
+    for row in rows {
+        assert!(!row.contains('x'), "{text}");
+        assert_eq!(row.matches('|').count(), 2, "one bar per row: {text}");
+    }
+    assert!(text.contains("succeeded: 8 of 8"), "{text}");
+    assert!(text.contains("(8 attempts)"), "{text}");
+    assert!(text.contains("gave up: 0 "), "{text}");
+}
+
+#[test]
+fn fetch_resilient_retries_failures_until_they_succeed() {
+    // Half the answers are 503 with no Retry-After: the backoff retries
+    // them. The server's draws are seeded, so however the attempts
+    // interleave, the 503s handed out before the tenth 200 are a fixed
+    // number (7 for seed 3): 8 attempts per request and a roomy deadline
+    // let every request through, whatever the order.
+    let (out, text) = run(example("fetch_resilient").args([
+        "--fail-rate",
+        "0.5",
+        "--seed",
+        "3",
+        "--attempts",
+        "8",
+        "--deadline",
+        "10s",
+    ]));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = timeline_rows(&text);
+    assert_eq!(rows.len(), 10, "{text}");
+    assert!(rows.iter().any(|r| r.contains('x')), "{text}");
+    for row in &rows {
+        // Failures first, then exactly one bar at the end.
+        let marks = row[4..].trim_end();
+        assert!(marks.ends_with('|'), "{text}");
+        assert_eq!(marks.matches('|').count(), 2, "{text}");
+        assert!(!marks[marks.find('|').unwrap()..].contains('x'), "{text}");
+    }
+    assert!(text.contains("succeeded: 10 of 10"), "{text}");
+}
+
+#[test]
+fn fetch_resilient_gives_up_at_the_deadline_and_says_so() {
+    // Nine in ten answers are 503 with Retry-After 1 s, but the whole run
+    // has 500 ms: a retry that would wait past the deadline gives up at
+    // once, with the deadline as its reason.
+    let (out, text) = run(example("fetch_resilient").args([
+        "--fail-rate",
+        "0.9",
+        "--retry-after",
+        "1",
+        "--deadline",
+        "500ms",
+        "--seed",
+        "1",
+        "-n",
+        "8",
+    ]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}\n{stderr}");
+    let summary = text
+        .lines()
+        .find(|l| l.starts_with("gave up: "))
+        .unwrap_or_else(|| panic!("no summary: {text}"));
+    let at_deadline: usize = summary
+        .split("at the deadline ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{summary}"));
+    assert!(at_deadline > 0, "{text}");
+    assert!(
+        text.contains("not enough time left before the deadline (last error: 503 service unavailable, retry after 1s)"),
+        "{text}"
+    );
+    assert!(stderr.contains("requests failed"), "{stderr}");
+}
+
+#[test]
 fn delay_with_url_is_refused() {
     for name in ["fetch_queue", "fetch_callbacks"] {
         let out = example(name)
@@ -438,6 +568,7 @@ fn failed_requests_exit_1_and_name_the_cause() {
         "fetch_limited",
         "fetch_queue",
         "fetch_concurrent",
+        "fetch_resilient",
     ] {
         let out = example(name)
             .args(["--url", &url, "-n", "3"])

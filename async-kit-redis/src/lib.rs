@@ -15,7 +15,8 @@
 //! - [`RedisLimiter`]: one concurrency limit for every replica (`run`,
 //!   `acquire`, `try_acquire`, `acquire_timeout`, `set_limit`, `in_use`,
 //!   [`RedisLimitExt::limited`]); slots are leases renewed while held, so a
-//!   dead holder's slot frees itself.
+//!   dead holder's slot frees itself. [`RedisKeyedLimiter`]: the same per
+//!   key (per host), leaving no key in Redis for keys nobody holds.
 //! - [`WorkQueue`]: one producer/consumer program on either backend, the
 //!   in-process [`async_kit::Queue`] or [`RedisQueue`].
 //! - [`Error`]: cannot connect (naming the URL), connection lost, Redis error,
@@ -60,5 +61,7 @@ mod queue;
 pub use backend::WorkQueue;
 pub use client::Redis;
 pub use error::{DecodeError, Error};
-pub use limiter::{RedisLimitExt, RedisLimiter, RedisLimiterBuilder, RedisPermit};
+pub use limiter::{
+    RedisKeyedLimiter, RedisLimitExt, RedisLimiter, RedisLimiterBuilder, RedisPermit,
+};
 pub use queue::{Delivery, DeliveryGuard, PutError, RedisQueue, RedisQueueBuilder};

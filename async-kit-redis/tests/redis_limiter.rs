@@ -7,7 +7,7 @@ mod support;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use async_kit_redis::{Error, Redis, RedisLimitExt, RedisLimiter};
+use async_kit_redis::{Error, Redis, RedisKeyedLimiter, RedisLimitExt, RedisLimiter};
 use redis::Commands;
 use support::RedisServer;
 use support::process::{self, Worker, report, var};
@@ -286,12 +286,165 @@ async fn a_killed_holders_slot_returns_within_the_lease() {
         assert!(matches!(limiter.try_acquire().await, Err(Error::NoSlot)));
     }
     stuck.kill_9().await;
-    // Nothing releases it: the lease expires, and the waiter's look once per
-    // lease finds it.
+    // Nothing releases it: the holders set expires with the lease, leaving
+    // no key behind...
+    wait_until_gone(&server, "ak:l:{killed}:holders").await;
+    // ...and the waiter's look once per lease finds the slot free.
     let permit = tokio::time::timeout(process::CAP, limiter.acquire())
         .await
         .expect("the dead holder's slot came back")
         .unwrap();
     assert_eq!(holders_in_redis(&server, "killed"), 1);
     permit.release().await.unwrap();
+}
+
+/// Waits (bounded) until `key` no longer exists in Redis.
+async fn wait_until_gone(server: &RedisServer, key: &str) {
+    for _ in 0..500 {
+        if server.cli(&["EXISTS", key]).trim() == "0" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{key} is still in Redis");
+}
+
+/// The limiter's keys in Redis, as the test lists them.
+fn keys_of(server: &RedisServer, name: &str) -> Vec<String> {
+    let mut keys: Vec<String> = server
+        .cli(&["KEYS", &format!("ak:l:{{{name}}}:*")])
+        .lines()
+        .map(str::to_owned)
+        .filter(|key| !key.is_empty())
+        .collect();
+    keys.sort();
+    keys
+}
+
+async fn open_keyed(
+    server: &RedisServer,
+    name: &str,
+    limit: usize,
+    lease_ms: u64,
+) -> RedisKeyedLimiter {
+    let redis = Redis::connect(&server.url()).await.unwrap();
+    RedisLimiter::builder(name, limit)
+        .lease(Duration::from_millis(lease_ms))
+        .open_keyed(&redis)
+        .await
+        .unwrap()
+}
+
+async fn keyed_limits_each_key_and_leaves_no_key_behind() {
+    let server = RedisServer::start();
+    let a = open_keyed(&server, "hosts", 2, 10_000).await;
+    let b = open_keyed(&server, "hosts", 99, 10_000).await;
+    assert_eq!((a.name(), b.limit().await.unwrap()), ("hosts", 2));
+
+    // Two per host, across handles; other hosts are not affected.
+    let x1 = a.acquire("x.example").await.unwrap();
+    let x2 = b.try_acquire("x.example").await.unwrap();
+    assert!(matches!(
+        a.try_acquire("x.example").await,
+        Err(Error::NoSlot)
+    ));
+    let y1 = b.acquire("y.example").await.unwrap();
+    assert_eq!(a.in_use("x.example").await.unwrap(), 2);
+    assert_eq!(a.in_use("y.example").await.unwrap(), 1);
+    assert_eq!(a.in_use("z.example").await.unwrap(), 0);
+
+    // A waiter on a full host is woken by a release in another handle.
+    let waiter = tokio::spawn({
+        let a = a.clone();
+        async move { a.acquire("x.example").await.unwrap() }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!waiter.is_finished());
+    assert!(x1.release().await.unwrap());
+    let x3 = tokio::time::timeout(Duration::from_secs(10), waiter)
+        .await
+        .expect("the release woke the waiter")
+        .unwrap();
+
+    // The shared limit grows for every key.
+    a.set_limit(3).await.unwrap();
+    let x4 = b.try_acquire("x.example").await.unwrap();
+    assert_eq!(b.in_use("x.example").await.unwrap(), 3);
+
+    // Once every slot is released, only the shared limit is left in Redis.
+    for permit in [x2, y1, x3, x4] {
+        assert!(permit.release().await.unwrap());
+    }
+    assert_eq!(keys_of(&server, "hosts"), ["ak:l:{hosts}:limit"]);
+
+    // Many hosts passing leave no key either, also when their permits are
+    // dropped (released in the background) and their runs cancelled.
+    for i in 0..200 {
+        let host = format!("host-{i}.example");
+        let permit = a.acquire(&host).await.unwrap();
+        if i % 2 == 0 {
+            drop(permit);
+        } else {
+            permit.release().await.unwrap();
+        }
+        let cancelled = tokio::time::timeout(
+            Duration::from_millis(1),
+            b.run(&host, tokio::time::sleep(Duration::from_secs(60))),
+        )
+        .await;
+        assert!(cancelled.is_err());
+    }
+    for _ in 0..500 {
+        if keys_of(&server, "hosts").len() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(keys_of(&server, "hosts"), ["ak:l:{hosts}:limit"]);
+}
+
+#[tokio::test]
+async fn keyed_limits_each_key_and_leaves_no_key_behind_current_thread() {
+    keyed_limits_each_key_and_leaves_no_key_behind().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyed_limits_each_key_and_leaves_no_key_behind_multi_thread() {
+    keyed_limits_each_key_and_leaves_no_key_behind().await;
+}
+
+/// A holder that stops without releasing (its runtime, and so its renewal
+/// task, is gone, as in a dead process): its key's set expires with the
+/// lease, and the slot is free again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_keyed_holder_leaves_no_key_after_its_lease() {
+    let server = RedisServer::start();
+    let url = server.url();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let redis = Redis::connect(&url).await.unwrap();
+            let limiter = RedisLimiter::builder("dead", 1)
+                .lease(Duration::from_millis(300))
+                .open_keyed(&redis)
+                .await
+                .unwrap();
+            std::mem::forget(limiter.acquire("x.example").await.unwrap());
+        });
+        // Dropping the runtime stops the permit's renewals; nothing released.
+    })
+    .join()
+    .unwrap();
+    let limiter = open_keyed(&server, "dead", 1, 300).await;
+    assert_eq!(
+        server.cli(&["EXISTS", "ak:l:{dead}:h:x.example"]).trim(),
+        "1"
+    );
+    wait_until_gone(&server, "ak:l:{dead}:h:x.example").await;
+    let permit = limiter.try_acquire("x.example").await.unwrap();
+    permit.release().await.unwrap();
+    assert_eq!(keys_of(&server, "dead"), ["ak:l:{dead}:limit"]);
 }

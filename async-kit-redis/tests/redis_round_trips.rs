@@ -78,10 +78,91 @@ async fn a_put_get_task_done_is_three_round_trips() {
         "xreadgroup",
         "xack",
         "xdel",
+        "pttl",
+        "set",
     ];
     let (scripts, others) = round_trips(&server, &inside);
     assert_eq!(scripts, 3 * N, "script runs for {N} put + get + task_done");
     assert!(others.is_empty(), "other commands sent: {others:?}");
+    assert_eq!(count(&server, "publish"), 0, "nobody waited, so no event");
+}
+
+/// The calls of one command since the last reset.
+fn count(server: &RedisServer, command: &str) -> u64 {
+    calls(server)
+        .into_iter()
+        .find(|(name, _)| name == command)
+        .map_or(0, |(_, calls)| calls)
+}
+
+/// Waits (bounded) until the marker of a waiting caller exists in Redis.
+async fn until_registered(server: &RedisServer, key: &str) {
+    for _ in 0..500 {
+        if server.cli(&["EXISTS", key]).trim() == "1" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("no waiter registered at {key}");
+}
+
+/// Events are published for waiters only, and then one per wake-up: a
+/// waiting getter gets one `p`, a waiting putter one `s`, a joiner one `d`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_are_published_only_when_someone_waits() {
+    let server = RedisServer::start();
+    let redis = Redis::connect(&server.url()).await.unwrap();
+    let open = || {
+        RedisQueue::<u64>::builder("events")
+            .capacity(1)
+            .visibility_timeout(Duration::from_secs(600))
+            .open(&redis)
+    };
+    let (producer, consumer) = (open().await.unwrap(), open().await.unwrap());
+
+    // A getter waits on an empty queue; one put wakes it with one event.
+    let getter = tokio::spawn({
+        let consumer = consumer.clone();
+        async move { consumer.get().await.unwrap() }
+    });
+    until_registered(&server, "ak:q:{events}:w:get").await;
+    reset(&server);
+    producer.put(1).await.unwrap();
+    let delivery = getter.await.unwrap();
+    assert_eq!(*delivery, 1);
+    assert_eq!(
+        count(&server, "publish"),
+        1,
+        "one event for the waiting getter"
+    );
+
+    // A joiner waits for the delivered item; its acknowledgement publishes.
+    let joiner = tokio::spawn({
+        let producer = producer.clone();
+        async move { producer.join().await.unwrap() }
+    });
+    until_registered(&server, "ak:q:{events}:w:join").await;
+    reset(&server);
+    assert!(consumer.task_done(delivery.id()).await.unwrap());
+    joiner.await.unwrap();
+    assert_eq!(count(&server, "publish"), 1, "one event for the joiner");
+
+    // A putter waits on a full queue (capacity 1); one get makes room.
+    producer.put(2).await.unwrap();
+    let putter = tokio::spawn({
+        let producer = producer.clone();
+        async move { producer.put(3).await.unwrap() }
+    });
+    until_registered(&server, "ak:q:{events}:w:put").await;
+    reset(&server);
+    let two = consumer.get().await.unwrap();
+    putter.await.unwrap();
+    assert_eq!(*two, 2);
+    assert!(
+        count(&server, "publish") >= 1,
+        "the waiting putter was told"
+    );
+    assert_eq!(*consumer.get().await.unwrap(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -111,6 +192,8 @@ async fn batches_of_a_hundred_are_three_round_trips() {
         "xreadgroup",
         "xack",
         "xdel",
+        "pttl",
+        "set",
     ];
     let (scripts, others) = round_trips(&server, &inside);
     assert_eq!(scripts, 3, "100 items put, got and acknowledged");
@@ -138,6 +221,8 @@ async fn an_uncontended_acquire_and_release_is_two_round_trips() {
         "zadd",
         "zrem",
         "publish",
+        "pttl",
+        "pexpire",
     ];
     let (scripts, others) = round_trips(&server, &inside);
     assert_eq!(scripts, 2 * N, "script runs for {N} acquire + release");

@@ -1,5 +1,6 @@
 //! Items the macros' expansions call. Not public API: no stability promise.
 
+pub use crate::retry::run::{always, first_attempt, no_hint, quiet, resume};
 pub use crate::retry::{Policy, retry};
 pub use crate::time::{Elapsed, timeout};
 pub use core::time::Duration;
@@ -47,4 +48,11 @@ pub fn expect_in_time<T>(outcome: Result<T, Elapsed>, name: &str, limit: Duratio
 #[inline]
 pub fn last_error<T, E>(outcome: Result<T, crate::retry::RetryError<E>>) -> Result<T, E> {
     outcome.map_err(crate::retry::RetryError::into_inner)
+}
+
+/// Pins a future on the heap: the failure path of a `#[retry]` fn, so the
+/// fn's own future does not carry the retry state.
+#[inline]
+pub fn boxed<F: core::future::Future>(future: F) -> core::pin::Pin<Box<F>> {
+    Box::pin(future)
 }

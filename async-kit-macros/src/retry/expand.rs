@@ -64,6 +64,12 @@ pub(crate) fn retry(args: Args, mut item: ItemFn) -> syn::Result<TokenStream> {
             // `#[timeout]` above `#[retry]` has already run: retry inside
             // its bounded block, so the timeout bounds every attempt and
             // every wait.
+            if let Some(span) = args.wrap {
+                return Err(syn::Error::new(
+                    span,
+                    "`#[timeout]` above `#[retry(wrap)]` has already fixed the return type: drop `wrap`, or write `#[retry(wrap)]` above `#[timeout]` to bound each attempt",
+                ));
+            }
             let body = std::mem::replace(inner, empty_async());
             let call = retry_call(&args, &krate, &non_move(body));
             *inner = syn::parse_quote!(async move { #call });
@@ -79,6 +85,12 @@ pub(crate) fn retry(args: Args, mut item: ItemFn) -> syn::Result<TokenStream> {
         // `#[async_trait]` ran first: retry inside its boxed future.
         if !is_result(output) {
             return Err(not_result(output.span()));
+        }
+        if let Some(span) = args.wrap {
+            return Err(syn::Error::new(
+                span,
+                "inside `#[async_trait]`, `#[retry]` cannot change the return type: drop `wrap` (the trait declares the error type)",
+            ));
         }
         let Some(inner) = boxed_inner(&mut item.block) else {
             return Err(syn::Error::new_spanned(
@@ -100,6 +112,9 @@ pub(crate) fn retry(args: Args, mut item: ItemFn) -> syn::Result<TokenStream> {
         ));
     }
 
+    if let Some(span) = args.wrap {
+        wrap_output(&mut item.sig, &krate, span)?;
+    }
     let ItemFn {
         attrs,
         vis,
@@ -212,11 +227,93 @@ fn retry_call(args: &Args, krate: &TokenStream, attempt: &TokenStream) -> TokenS
         .retry_after
         .as_ref()
         .map(|a| quote_spanned!(a.span()=> .retry_after(#a)));
-    quote! {
-        #krate::__private::last_error(
-            #krate::__private::retry(#policy, || #attempt) #when #hook #hint .await
-        )
+    // `wrap` hands the `RetryError` to the caller; otherwise the fn keeps
+    // its signature and returns the last error.
+    let finish = |outcome: TokenStream| {
+        if args.wrap.is_some() {
+            outcome
+        } else {
+            quote!(#krate::__private::last_error(#outcome))
+        }
+    };
+    if args.policy.is_some() || args.budget.is_some() {
+        // A budget counts every call when it starts, so it needs the policy
+        // before the first attempt: the general form.
+        return finish(
+            quote!(#krate::__private::retry(#policy, || #attempt) #when #hook #hint .await),
+        );
     }
+    // The happy path runs the first attempt alone; only when it fails is
+    // the policy built and the retry state boxed, so a call that succeeds
+    // costs little more than the body, and the fn's future stays small.
+    let when = args.when.as_ref().map_or_else(
+        || quote!(#krate::__private::always),
+        |w| quote_spanned!(w.span()=> #w),
+    );
+    let hook = args.on_retry.as_ref().map_or_else(
+        || quote!(#krate::__private::quiet),
+        |h| quote_spanned!(h.span()=> #h),
+    );
+    let hint = args.retry_after.as_ref().map_or_else(
+        || quote!(#krate::__private::no_hint),
+        |a| quote_spanned!(a.span()=> #a),
+    );
+    let resumed = finish(quote! {
+        #krate::__private::boxed(#krate::__private::resume(
+            #policy,
+            __async_kit_attempt,
+            __async_kit_error,
+            #when,
+            #hook,
+            #hint,
+        ))
+        .await
+    });
+    quote! {{
+        let mut __async_kit_attempt = || #attempt;
+        let __async_kit_first = #krate::__private::first_attempt(__async_kit_attempt()).await;
+        match __async_kit_first {
+            ::core::result::Result::Ok(__async_kit_value) => {
+                ::core::result::Result::Ok(__async_kit_value)
+            }
+            ::core::result::Result::Err(__async_kit_error) => #resumed,
+        }
+    }}
+}
+
+/// `wrap`: `Result<T, E>` becomes `Result<T, RetryError<E>>`, so callers
+/// see why the retry gave up and after how many attempts. The error type
+/// must be spelled out: an alias such as `io::Result<T>` hides it.
+fn wrap_output(sig: &mut syn::Signature, krate: &TokenStream, span: Span) -> syn::Result<()> {
+    let ReturnType::Type(_, ty) = &mut sig.output else {
+        return Err(not_result(span));
+    };
+    let ty_tokens = ty.to_token_stream();
+    let hidden = || {
+        syn::Error::new_spanned(
+            &ty_tokens,
+            "`#[retry(wrap)]` needs the error type spelled out, as in `Result<T, E>`: an alias like `io::Result<T>` hides the `E` to wrap in `RetryError<E>`",
+        )
+    };
+    let Type::Path(path) = &mut **ty else {
+        return Err(hidden());
+    };
+    let Some(last) = path.path.segments.last_mut() else {
+        return Err(hidden());
+    };
+    let syn::PathArguments::AngleBracketed(generics) = &mut last.arguments else {
+        return Err(hidden());
+    };
+    let mut types = generics.args.iter_mut().filter_map(|arg| match arg {
+        syn::GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    });
+    let (Some(_), Some(error), None) = (types.next(), types.next(), types.next()) else {
+        return Err(hidden());
+    };
+    let inner = error.clone();
+    *error = syn::parse_quote_spanned!(span=> #krate::retry::RetryError<#inner>);
+    Ok(())
 }
 
 /// `#[retry]` written above `#[timeout]`: the timeout bounds each attempt

@@ -7,7 +7,7 @@ use syn::{Expr, ExprLit, Lit, Token};
 
 use crate::parse::lit_nanos;
 
-const OPTIONS: &str = "expected `attempts = N`, `backoff = exponential(base)` / `exponential(base, cap)` / `constant(delay)`, `min_budget = duration`, `policy = expr`, `budget = expr`, `when = predicate`, `on_retry = hook`, `retry_after = hint` or `crate = path`";
+const OPTIONS: &str = "expected `wrap`, `attempts = N`, `backoff = exponential(base)` / `exponential(base, cap)` / `constant(delay)`, `min_budget = duration`, `policy = expr`, `budget = expr`, `when = predicate`, `on_retry = hook`, `retry_after = hint` or `crate = path`";
 const BACKOFFS: &str =
     "expected `exponential(base)`, `exponential(base, cap)` or `constant(delay)`";
 
@@ -36,6 +36,8 @@ pub(crate) struct Args {
     pub(crate) on_retry: Option<Expr>,
     pub(crate) retry_after: Option<Expr>,
     pub(crate) krate: Option<syn::Path>,
+    /// `wrap`: the fn returns `Result<T, RetryError<E>>`; its span.
+    pub(crate) wrap: Option<Span>,
 }
 
 impl Parse for Args {
@@ -58,6 +60,23 @@ impl Parse for Args {
                     syn::Error::new(e.span(), format!("unexpected token: {OPTIONS}"))
                 })?;
                 let name = key.to_string();
+                if name == "wrap" {
+                    if input.peek(Token![=]) {
+                        return Err(syn::Error::new_spanned(
+                            &key,
+                            "`wrap` takes no value: write `wrap` alone",
+                        ));
+                    }
+                    if args.wrap.is_some() {
+                        return Err(syn::Error::new_spanned(&key, "duplicate option `wrap`"));
+                    }
+                    args.wrap = Some(key.span());
+                    if input.is_empty() {
+                        break;
+                    }
+                    input.parse::<Token![,]>()?;
+                    continue;
+                }
                 if !input.peek(Token![=]) {
                     let msg = if known(&name) {
                         format!("`{name}` needs a value: `{name} = ..`")

@@ -1,6 +1,7 @@
 //! `RedisLimiter`: one concurrency limit for every process, on a Redis
 //! sorted set of leased slots.
 
+mod keyed;
 mod permit;
 mod scripts;
 
@@ -12,6 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use redis::aio::ConnectionManager;
 
+pub use keyed::RedisKeyedLimiter;
 pub use permit::RedisPermit;
 
 use crate::events::{self, Events, Listener};
@@ -68,7 +70,8 @@ struct Inner {
     redis: Redis,
     manager: ConnectionManager,
     name: String,
-    holders: String,
+    prefix: String,
+    holders: Arc<str>,
     limit_key: String,
     channel: String,
     default_limit: usize,
@@ -147,7 +150,8 @@ impl RedisLimiterBuilder {
             inner: Arc::new(Inner {
                 redis: redis.clone(),
                 manager,
-                holders: format!("{prefix}:holders"),
+                holders: Arc::from(format!("{prefix}:holders")),
+                prefix,
                 limit_key,
                 channel,
                 default_limit: self.limit,
@@ -157,6 +161,22 @@ impl RedisLimiterBuilder {
                 _listener: listener,
             }),
         })
+    }
+}
+
+impl RedisLimiterBuilder {
+    /// Opens a [`RedisKeyedLimiter`] instead: the same limit and lease for
+    /// each key.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe: it takes no slot.
+    ///
+    /// # Examples
+    ///
+    /// See [`RedisKeyedLimiter`].
+    pub async fn open_keyed(self, redis: &Redis) -> Result<RedisKeyedLimiter, Error> {
+        Ok(RedisKeyedLimiter::new(self.open(redis).await?))
     }
 }
 
@@ -181,13 +201,15 @@ fn millis(duration: Duration) -> u64 {
 /// whether the slot was taken.
 struct InFlight<'a> {
     limiter: &'a RedisLimiter,
+    holders: &'a Arc<str>,
     token: Option<String>,
 }
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         if let Some(token) = self.token.take() {
-            self.limiter.release_in_background(token);
+            self.limiter
+                .release_in_background(self.holders.clone(), token);
         }
     }
 }
@@ -243,11 +265,16 @@ impl RedisLimiter {
     /// # }
     /// ```
     pub async fn acquire(&self) -> Result<RedisPermit, Error> {
+        self.acquire_in(&self.inner.holders).await
+    }
+
+    /// `acquire` on the holders set `holders` (a keyed limiter's key).
+    pub(crate) async fn acquire_in(&self, holders: &Arc<str>) -> Result<RedisPermit, Error> {
         loop {
             let notified = self.inner.events.space.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if let Some(permit) = self.try_take().await? {
+            if let Some(permit) = self.try_take(holders).await? {
                 return Ok(permit);
             }
             // A release publishes an event; a dead holder's slot frees only
@@ -277,7 +304,9 @@ impl RedisLimiter {
     /// # }
     /// ```
     pub async fn try_acquire(&self) -> Result<RedisPermit, Error> {
-        self.try_take().await?.ok_or(Error::NoSlot)
+        self.try_take(&self.inner.holders)
+            .await?
+            .ok_or(Error::NoSlot)
     }
 
     /// Waits at most `timeout` for a slot: [`Error::Elapsed`] if none
@@ -350,7 +379,7 @@ impl RedisLimiter {
     pub async fn set_limit(&self, limit: usize) -> Result<(), Error> {
         let inner = &*self.inner;
         scripts::SET_LIMIT
-            .key(&inner.holders)
+            .key(&*inner.holders)
             .key(&inner.limit_key)
             .arg(limit)
             .arg(&inner.channel)
@@ -387,8 +416,12 @@ impl RedisLimiter {
     ///
     /// See [`acquire`](Self::acquire).
     pub async fn in_use(&self) -> Result<usize, Error> {
+        self.in_use_in(&self.inner.holders).await
+    }
+
+    pub(crate) async fn in_use_in(&self, holders: &str) -> Result<usize, Error> {
         scripts::IN_USE
-            .key(&self.inner.holders)
+            .key(holders)
             .invoke_async(&mut self.inner.manager.clone())
             .await
             .map_err(Error::from_redis)
@@ -413,15 +446,16 @@ impl RedisLimiter {
     }
 
     /// One run of the acquire script; a cancelled run releases its token.
-    async fn try_take(&self) -> Result<Option<RedisPermit>, Error> {
+    pub(crate) async fn try_take(&self, holders: &Arc<str>) -> Result<Option<RedisPermit>, Error> {
         let inner = &*self.inner;
         let mut in_flight = InFlight {
             limiter: self,
+            holders,
             token: Some(token()),
         };
         let token = in_flight.token.clone().expect("just set");
         let taken: u64 = scripts::ACQUIRE
-            .key(&inner.holders)
+            .key(&**holders)
             .key(&inner.limit_key)
             .arg(&token)
             .arg(millis(inner.lease))
@@ -431,13 +465,13 @@ impl RedisLimiter {
             .map_err(Error::from_redis)?;
         // The reply arrived: from here the permit (or nothing) owns the token.
         in_flight.token = None;
-        Ok((taken == 1).then(|| RedisPermit::new(self.clone(), token)))
+        Ok((taken == 1).then(|| RedisPermit::new(self.clone(), holders.clone(), token)))
     }
 
-    pub(crate) async fn release(&self, token: &str) -> Result<bool, Error> {
+    pub(crate) async fn release(&self, holders: &str, token: &str) -> Result<bool, Error> {
         let inner = &*self.inner;
         let held: u64 = scripts::RELEASE
-            .key(&inner.holders)
+            .key(holders)
             .arg(token)
             .arg(&inner.channel)
             .invoke_async(&mut inner.manager.clone())
@@ -448,19 +482,19 @@ impl RedisLimiter {
 
     /// Releases `token` from a drop: in a task on the current runtime (with
     /// none, the lease expires by itself).
-    pub(crate) fn release_in_background(&self, token: String) {
+    pub(crate) fn release_in_background(&self, holders: Arc<str>, token: String) {
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let limiter = self.clone();
             runtime.spawn(async move {
-                let _ = limiter.release(&token).await;
+                let _ = limiter.release(&holders, &token).await;
             });
         }
     }
 
-    pub(crate) async fn renew(&self, token: &str) -> Result<bool, Error> {
+    pub(crate) async fn renew(&self, holders: &str, token: &str) -> Result<bool, Error> {
         let inner = &*self.inner;
         let held: u64 = scripts::RENEW
-            .key(&inner.holders)
+            .key(holders)
             .arg(token)
             .arg(millis(inner.lease))
             .invoke_async(&mut inner.manager.clone())
@@ -471,6 +505,11 @@ impl RedisLimiter {
 
     pub(crate) fn lease(&self) -> Duration {
         self.inner.lease
+    }
+
+    /// The holders set of `key` in a keyed limiter.
+    pub(crate) fn holders_of(&self, key: &str) -> Arc<str> {
+        Arc::from(format!("{}:h:{key}", self.inner.prefix))
     }
 }
 

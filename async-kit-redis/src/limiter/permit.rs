@@ -1,6 +1,7 @@
 //! The guard of a slot: renews its lease while held, releases on drop.
 
 use std::fmt;
+use std::sync::Arc;
 
 use tokio::task::AbortHandle;
 
@@ -35,15 +36,17 @@ use crate::Error;
 /// ```
 pub struct RedisPermit {
     limiter: RedisLimiter,
+    holders: Arc<str>,
     token: Option<String>,
     renewal: AbortHandle,
 }
 
 impl RedisPermit {
-    pub(crate) fn new(limiter: RedisLimiter, token: String) -> Self {
+    pub(crate) fn new(limiter: RedisLimiter, holders: Arc<str>, token: String) -> Self {
         let every = limiter.lease() / 3;
         let renewal = tokio::spawn({
             let limiter = limiter.clone();
+            let holders = holders.clone();
             let token = token.clone();
             async move {
                 let mut ticks = tokio::time::interval(every);
@@ -53,7 +56,7 @@ impl RedisPermit {
                     ticks.tick().await;
                     // A failed renewal is retried at the next tick; a lost
                     // slot ends the renewals.
-                    if let Ok(false) = limiter.renew(&token).await {
+                    if let Ok(false) = limiter.renew(&holders, &token).await {
                         return;
                     }
                 }
@@ -62,6 +65,7 @@ impl RedisPermit {
         .abort_handle();
         RedisPermit {
             limiter,
+            holders,
             token: Some(token),
             renewal,
         }
@@ -79,7 +83,7 @@ impl RedisPermit {
     ///
     /// See [`RedisPermit`].
     pub async fn is_held(&self) -> Result<bool, Error> {
-        self.limiter.renew(self.token()).await
+        self.limiter.renew(&self.holders, self.token()).await
     }
 
     /// Releases the slot now and reports the outcome; `Ok(false)` if the
@@ -97,11 +101,12 @@ impl RedisPermit {
         let token = self.token.take().expect("a permit holds its token");
         let mut guard = ReleaseOnDrop {
             limiter: &self.limiter,
+            holders: &self.holders,
             token: Some(token),
         };
         let result = self
             .limiter
-            .release(guard.token.as_deref().expect("just set"))
+            .release(&self.holders, guard.token.as_deref().expect("just set"))
             .await;
         guard.token = None;
         result
@@ -115,13 +120,15 @@ impl RedisPermit {
 /// Releases in the background if a `release` call is dropped midway.
 struct ReleaseOnDrop<'a> {
     limiter: &'a RedisLimiter,
+    holders: &'a Arc<str>,
     token: Option<String>,
 }
 
 impl Drop for ReleaseOnDrop<'_> {
     fn drop(&mut self) {
         if let Some(token) = self.token.take() {
-            self.limiter.release_in_background(token);
+            self.limiter
+                .release_in_background(self.holders.clone(), token);
         }
     }
 }
@@ -130,7 +137,8 @@ impl Drop for RedisPermit {
     fn drop(&mut self) {
         self.renewal.abort();
         if let Some(token) = self.token.take() {
-            self.limiter.release_in_background(token);
+            self.limiter
+                .release_in_background(self.holders.clone(), token);
         }
     }
 }

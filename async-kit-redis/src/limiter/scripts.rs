@@ -8,11 +8,24 @@ use std::sync::LazyLock;
 
 use redis::Script;
 
+/// Makes the holders set expire with its newest lease, so a set whose last
+/// holder died leaves no key behind (one emptied by releases is deleted by
+/// Redis at once).
+const OUTLIVE: &str = r"
+local function outlive(key, lease)
+  if redis.call('PTTL', key) < tonumber(lease) then redis.call('PEXPIRE', key, lease) end
+end
+";
+
+fn with_outlive(body: &str) -> Script {
+    Script::new(&format!("{OUTLIVE}{body}"))
+}
+
 /// Takes a slot for the token `ARGV[1]` with a lease of `ARGV[2]` ms if
 /// fewer than the limit (the key, else `ARGV[3]`) are held. Returns 1 if
 /// taken, 0 if every slot is held.
 pub(crate) static ACQUIRE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    with_outlive(
         r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -21,6 +34,7 @@ local limit = tonumber(redis.call('GET', KEYS[2]) or ARGV[3])
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 1 end
 if redis.call('ZCARD', KEYS[1]) < limit then
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+  outlive(KEYS[1], ARGV[2])
   return 1
 end
 return 0
@@ -43,13 +57,14 @@ return held
 /// Restarts the lease (`ARGV[2]` ms) of the token `ARGV[1]` if it still
 /// holds its slot. Returns 1 if it does.
 pub(crate) static RENEW: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    with_outlive(
         r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local expiry = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not expiry or tonumber(expiry) <= now then return 0 end
 redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+outlive(KEYS[1], ARGV[2])
 return 1
 ",
     )

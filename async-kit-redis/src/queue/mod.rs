@@ -117,6 +117,11 @@ struct Inner {
     name: String,
     stream: String,
     shutdown_key: String,
+    // Markers of waiting getters, putters and joiners: events are published
+    // only while one exists (see `scripts`).
+    waiting_getters: String,
+    waiting_putters: String,
+    waiting_joiners: String,
     channel: String,
     consumer: String,
     capacity: Option<usize>,
@@ -234,6 +239,9 @@ where
                 redis: redis.clone(),
                 manager,
                 shutdown_key: format!("{prefix}:shutdown"),
+                waiting_getters: format!("{prefix}:w:get"),
+                waiting_putters: format!("{prefix}:w:put"),
+                waiting_joiners: format!("{prefix}:w:join"),
                 stream,
                 channel,
                 consumer: consumer_name(),
@@ -346,13 +354,17 @@ where
             let notified = self.inner.events.space.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            match self.put_payloads(std::slice::from_ref(&payload)).await {
+            match self
+                .put_payloads(std::slice::from_ref(&payload), true)
+                .await
+            {
                 Ok(1) => return Ok(()),
                 Ok(_) => {}
                 Err(err) => return Err(PutError::new(err, item)),
             }
-            // Full: wait for a get anywhere to publish that it took an item.
-            notified.await;
+            // Full: wait for a get anywhere to publish that it took an item,
+            // looking again (and renewing the registration) now and then.
+            self.wait(notified).await;
         }
     }
 
@@ -385,7 +397,10 @@ where
             Ok(payload) => payload,
             Err(err) => return Err(PutError::new(Error::Encode(err), item)),
         };
-        match self.put_payloads(std::slice::from_ref(&payload)).await {
+        match self
+            .put_payloads(std::slice::from_ref(&payload), false)
+            .await
+        {
             Ok(1) => Ok(()),
             Ok(_) => Err(PutError::new(Error::Full, item)),
             Err(err) => Err(PutError::new(err, item)),
@@ -439,8 +454,8 @@ where
             tokio::pin!(notified);
             notified.as_mut().enable();
             let end = payloads.len().min(done + MAX_BATCH);
-            match self.put_payloads(&payloads[done..end]).await {
-                Ok(0) => notified.await,
+            match self.put_payloads(&payloads[done..end], true).await {
+                Ok(0) => self.wait(notified).await,
                 Ok(added) => done += added,
                 Err(err) => return Err(PutError::new(err, items.into_iter().skip(done).collect())),
             }
@@ -448,16 +463,21 @@ where
         Ok(())
     }
 
-    /// Runs the put script: the number of payloads added.
-    async fn put_payloads(&self, payloads: &[Vec<u8>]) -> Result<usize, Error> {
+    /// Runs the put script: the number of payloads added. With `wait`, a
+    /// put that finds no room registers as a waiting putter.
+    async fn put_payloads(&self, payloads: &[Vec<u8>], wait: bool) -> Result<usize, Error> {
         let inner = &*self.inner;
         let mut invocation = scripts::PUT.prepare_invoke();
         invocation
             .key(&inner.stream)
             .key(&inner.shutdown_key)
+            .key(&inner.waiting_getters)
+            .key(&inner.waiting_putters)
             .arg(GROUP)
             .arg(&inner.channel)
-            .arg(inner.capacity.unwrap_or(0));
+            .arg(inner.capacity.unwrap_or(0))
+            .arg(flag(wait))
+            .arg(self.registration_millis());
         for payload in payloads {
             invocation.arg(payload.as_slice());
         }
@@ -492,12 +512,12 @@ where
             let notified = self.inner.events.items.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if let Some(delivery) = self.take_one().await? {
+            if let Some(delivery) = self.take_one(true).await? {
                 return delivery;
             }
             // Nothing waiting: a put anywhere publishes an event; a dead
             // consumer's items come due only when their lease expires.
-            let _ = tokio::time::timeout(self.inner.visibility_timeout, notified).await;
+            self.wait(notified).await;
         }
     }
 
@@ -521,7 +541,7 @@ where
     /// # }
     /// ```
     pub async fn try_get(&self) -> Result<Delivery<T>, Error> {
-        match self.take_one().await? {
+        match self.take_one(false).await? {
             Some(delivery) => delivery,
             None => Err(Error::Empty),
         }
@@ -571,7 +591,7 @@ where
             let notified = self.inner.events.items.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            match self.take(max.min(MAX_BATCH)).await? {
+            match self.take(max.min(MAX_BATCH), true).await? {
                 Taken::ShutDown => return Err(Error::ShutDown),
                 Taken::Entries(entries) if !entries.is_empty() => {
                     return Ok(entries
@@ -581,13 +601,34 @@ where
                 }
                 Taken::Entries(_) => {}
             }
-            let _ = tokio::time::timeout(self.inner.visibility_timeout, notified).await;
+            self.wait(notified).await;
         }
     }
 
+    /// Waits for `notified` (enabled before the script that registered the
+    /// caller ran), or for the re-check period: the caller then looks
+    /// again, which renews its registration (it lives twice as long) and
+    /// finds entries whose lease expired meanwhile.
+    async fn wait(&self, notified: std::pin::Pin<&mut tokio::sync::futures::Notified<'_>>) {
+        let _ = tokio::time::timeout(self.recheck(), notified).await;
+    }
+
+    /// How often a waiter looks again by itself: the visibility timeout, at
+    /// most [`RECHECK`]. Short enough that the marker of the last waiter
+    /// expires soon after it stops waiting, so a busy queue nobody waits on
+    /// publishes nothing.
+    fn recheck(&self) -> Duration {
+        self.inner.visibility_timeout.min(RECHECK)
+    }
+
+    /// How long a waiter's registration lives: twice its re-check period.
+    fn registration_millis(&self) -> u64 {
+        lease_millis(self.recheck().saturating_mul(2))
+    }
+
     /// One run of the get script for one item: `None` if nothing is waiting.
-    async fn take_one(&self) -> Result<Option<Result<Delivery<T>, Error>>, Error> {
-        match self.take(1).await? {
+    async fn take_one(&self, wait: bool) -> Result<Option<Result<Delivery<T>, Error>>, Error> {
+        match self.take(1, wait).await? {
             Taken::ShutDown => Ok(Some(Err(Error::ShutDown))),
             Taken::Entries(entries) => Ok(entries
                 .into_iter()
@@ -612,17 +653,23 @@ where
                 .is_ok()
     }
 
-    async fn take(&self, count: usize) -> Result<Taken, Error> {
+    /// Runs the get script for up to `count` entries. With `wait`, a get
+    /// that finds none registers as a waiting getter.
+    async fn take(&self, count: usize, wait: bool) -> Result<Taken, Error> {
         let inner = &*self.inner;
         let reply: Vec<Vec<u8>> = scripts::GET
             .key(&inner.stream)
             .key(&inner.shutdown_key)
+            .key(&inner.waiting_putters)
+            .key(&inner.waiting_getters)
             .arg(GROUP)
             .arg(&inner.channel)
             .arg(&inner.consumer)
             .arg(count)
             .arg(lease_millis(inner.visibility_timeout))
-            .arg(if self.claim_due() { "1" } else { "0" })
+            .arg(flag(self.claim_due()))
+            .arg(flag(wait))
+            .arg(self.registration_millis())
             .invoke_async(&mut inner.manager.clone())
             .await
             .map_err(Error::from_redis)?;
@@ -654,6 +701,7 @@ where
         let inner = &*self.inner;
         let acked: u64 = scripts::ACK
             .key(&inner.stream)
+            .key(&inner.waiting_joiners)
             .arg(GROUP)
             .arg(&inner.channel)
             .arg(id)
@@ -680,7 +728,11 @@ where
         let mut acked = 0;
         for chunk in ids.chunks(MAX_BATCH) {
             let mut invocation = scripts::ACK.prepare_invoke();
-            invocation.key(&inner.stream).arg(GROUP).arg(&inner.channel);
+            invocation
+                .key(&inner.stream)
+                .key(&inner.waiting_joiners)
+                .arg(GROUP)
+                .arg(&inner.channel);
             for id in chunk {
                 invocation.arg(*id);
             }
@@ -748,10 +800,10 @@ where
             let notified = self.inner.events.done.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if self.unfinished().await? == 0 {
+            if self.count_unfinished(true).await? == 0 {
                 return Ok(());
             }
-            notified.await;
+            self.wait(notified).await;
         }
     }
 
@@ -777,9 +829,19 @@ where
     /// # }
     /// ```
     pub async fn unfinished(&self) -> Result<usize, Error> {
-        redis::cmd("XLEN")
-            .arg(&self.inner.stream)
-            .query_async(&mut self.inner.manager.clone())
+        self.count_unfinished(false).await
+    }
+
+    /// The unfinished count; with `join`, registers as a joiner when it is
+    /// not zero.
+    async fn count_unfinished(&self, join: bool) -> Result<usize, Error> {
+        let inner = &*self.inner;
+        scripts::UNFINISHED
+            .key(&inner.stream)
+            .key(&inner.waiting_joiners)
+            .arg(flag(join))
+            .arg(self.registration_millis())
+            .invoke_async(&mut inner.manager.clone())
             .await
             .map_err(Error::from_redis)
     }
@@ -964,6 +1026,14 @@ fn decode<T: DeserializeOwned>(id: String, raw: Vec<u8>) -> Result<Delivery<T>, 
         Ok(item) => Ok(Delivery { id, item }),
         Err(err) => Err(DecodeError::new(id, raw, err)),
     }
+}
+
+/// The longest a waiter waits for an event before it looks again.
+const RECHECK: Duration = Duration::from_secs(5);
+
+/// A script's yes/no argument.
+fn flag(yes: bool) -> &'static str {
+    if yes { "1" } else { "0" }
 }
 
 fn lease_millis(lease: Duration) -> u64 {

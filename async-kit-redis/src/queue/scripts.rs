@@ -4,30 +4,56 @@
 //!
 //! Keys: `KEYS[1]` the stream, `KEYS[2]` the shutdown flag. The consumer
 //! group is always `ARGV[1]`, the event channel `ARGV[2]`.
+//!
+//! **Events only when someone waits.** A caller about to wait registers in
+//! the same script that found it must wait (an item, room, or the end of
+//! the work): it sets a marker key (`…:w:get`, `…:w:put`, `…:w:join`) that
+//! expires after twice its re-check period. A script publishes an event
+//! only when the marker of those it would wake exists. Because the check
+//! and the registration are one atomic script, and the waiter listens
+//! before it runs it, no event a waiter needs is skipped; a marker left by a
+//! process that died only costs events until it expires.
 
 use std::sync::LazyLock;
 
 use redis::Script;
 
-/// Adds as many of `ARGV[4..]` as the capacity `ARGV[3]` (0: unbounded)
+/// Registers a waiter: the marker `key` lives at least `ttl` ms more.
+const REGISTER: &str = r"
+local function register(key, ttl)
+  if redis.call('PTTL', key) < tonumber(ttl) then redis.call('SET', key, '1', 'PX', ttl) end
+end
+";
+
+fn script(body: &str) -> Script {
+    Script::new(&format!("{REGISTER}{body}"))
+}
+
+/// Adds as many of `ARGV[6..]` as the capacity `ARGV[3]` (0: unbounded)
 /// leaves room for. Returns the number added, or -1 if the queue is shut
 /// down. Waiting items are the stream's entries minus those delivered and
-/// not yet acknowledged.
+/// not yet acknowledged. Publishes `p` if getters wait (`KEYS[3]`); when
+/// nothing fits and `ARGV[4] == '1'`, registers the caller as a waiting
+/// putter (`KEYS[4]`, for `ARGV[5]` ms).
 pub(crate) static PUT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r"
 if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
-local room = #ARGV - 3
+local room = #ARGV - 5
 local cap = tonumber(ARGV[3])
 if cap > 0 then
   local waiting = redis.call('XLEN', KEYS[1]) - redis.call('XPENDING', KEYS[1], ARGV[1])[1]
   room = math.min(room, cap - waiting)
 end
-for i = 4, 3 + room do
+for i = 6, 5 + room do
   redis.call('XADD', KEYS[1], '*', 'v', ARGV[i])
 end
-if room > 0 then redis.call('PUBLISH', ARGV[2], 'p') end
-return math.max(room, 0)
+if room > 0 then
+  if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PUBLISH', ARGV[2], 'p') end
+  return room
+end
+if ARGV[4] == '1' then register(KEYS[4], ARGV[5]) end
+return 0
 ",
     )
 });
@@ -40,8 +66,11 @@ return math.max(room, 0)
 /// Returns `{'ok', id, value, ...}`, or `{'shutdown'}` when nothing is left
 /// and the queue is shut down. An entry without a `v` field gives its first
 /// value, so a malformed entry still reaches the caller as raw bytes.
+/// Publishes `s` after taking new entries if putters wait (`KEYS[3]`); when
+/// nothing was taken and `ARGV[7] == '1'`, registers the caller as a
+/// waiting getter (`KEYS[4]`, for `ARGV[8]` ms).
 pub(crate) static GET: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r"
 local out = {'ok'}
 local function take(entries)
@@ -66,21 +95,24 @@ if #out == 1 then
   local read = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[3], 'COUNT', ARGV[4], 'STREAMS', KEYS[1], '>')
   if read then
     take(read[1][2])
-    redis.call('PUBLISH', ARGV[2], 's')
+    if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PUBLISH', ARGV[2], 's') end
   end
 end
 if #out == 1 and ARGV[6] ~= '1' then claim() end
-if #out == 1 and redis.call('EXISTS', KEYS[2]) == 1 then return {'shutdown'} end
+if #out == 1 then
+  if redis.call('EXISTS', KEYS[2]) == 1 then return {'shutdown'} end
+  if ARGV[7] == '1' then register(KEYS[4], ARGV[8]) end
+end
 return out
 ",
     )
 });
 
 /// Acknowledges and deletes the entries `ARGV[3..]` that are still pending;
-/// publishes `d` when no entry is left unfinished. Returns how many were
-/// acknowledged now.
+/// publishes `d` when no entry is left unfinished and joiners wait
+/// (`KEYS[2]`). Returns how many were acknowledged now.
 pub(crate) static ACK: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r"
 local acked = 0
 for i = 3, #ARGV do
@@ -89,7 +121,9 @@ for i = 3, #ARGV do
     acked = acked + 1
   end
 end
-if acked > 0 and redis.call('XLEN', KEYS[1]) == 0 then redis.call('PUBLISH', ARGV[2], 'd') end
+if acked > 0 and redis.call('XLEN', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('PUBLISH', ARGV[2], 'd')
+end
 return acked
 ",
     )
@@ -105,6 +139,19 @@ local held = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[4], ARGV[4], 1, ARGV[
 if #held == 0 then return 0 end
 redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[4], 'JUSTID')
 return 1
+",
+    )
+});
+
+/// The number of unfinished entries (waiting or delivered); when there are
+/// some and `ARGV[1] == '1'`, registers the caller as a joiner (`KEYS[2]`,
+/// for `ARGV[2]` ms).
+pub(crate) static UNFINISHED: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+local n = redis.call('XLEN', KEYS[1])
+if n > 0 and ARGV[1] == '1' then register(KEYS[2], ARGV[2]) end
+return n
 ",
     )
 });

@@ -112,8 +112,9 @@ impl<K: Hash + Eq + Clone> KeyedRateLimiter<K> {
     pub fn try_acquire(&self, key: &K) -> Result<(), RateLimited> {
         let outcome = self.inner.limiter.check_key(key);
         self.maybe_sweep();
-        outcome
-            .map_err(|not_until| RateLimited::new(not_until.wait_time_from(TokioClock.now_std())))
+        outcome.map_err(|not_until| {
+            RateLimited::new(not_until.wait_time_from(TokioClock::last_read()))
+        })
     }
 
     /// Waits until `key`'s limit has a permit, and takes it.
@@ -248,7 +249,10 @@ impl<K: Hash + Eq + Clone> KeyedRateLimiter<K> {
         let before = shared.limiter.len();
         shared.limiter.retain_recent();
         let left = shared.limiter.len();
-        if left < before / 2 {
+        // Give memory back only after a wave of keys: shrinking a map that
+        // the same few thousand keys refill at once would only make it grow
+        // again (rehashing every key) on the next sweep.
+        if before > 4 * (left + MIN_SWEEP) {
             shared.limiter.shrink_to_fit();
         }
         shared

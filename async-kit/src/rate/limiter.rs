@@ -97,8 +97,7 @@ impl RateLimiter {
     #[inline]
     pub fn try_acquire(&self) -> Result<(), RateLimited> {
         self.inner.check().map_err(|not_until| {
-            let now = TokioClock.now_std();
-            RateLimited::new(not_until.wait_time_from(now))
+            RateLimited::new(not_until.wait_time_from(TokioClock::last_read()))
         })
     }
 
@@ -175,13 +174,6 @@ impl RateLimiter {
     /// ```
     pub fn rate(&self) -> Rate {
         self.rate
-    }
-}
-
-impl TokioClock {
-    #[inline]
-    pub(crate) fn now_std(self) -> std::time::Instant {
-        governor::clock::Clock::now(&self)
     }
 }
 

@@ -26,7 +26,7 @@ mod error;
 mod policy;
 mod predicate;
 mod rng;
-mod run;
+pub(crate) mod run;
 
 pub use attempt::attempt;
 pub use budget::Budget;

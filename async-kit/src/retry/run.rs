@@ -89,13 +89,16 @@ type Plain<Op, Fut, E> =
 
 // The defaults: every error is retried, nothing is logged, no error
 // carries a hint.
-fn always<E>(_: &E) -> bool {
+#[doc(hidden)]
+pub fn always<E>(_: &E) -> bool {
     true
 }
 
-fn quiet<E>(_: u32, _: &E, _: Duration) {}
+#[doc(hidden)]
+pub fn quiet<E>(_: u32, _: &E, _: Duration) {}
 
-fn no_hint<E>(_: &E) -> Option<Duration> {
+#[doc(hidden)]
+pub fn no_hint<E>(_: &E) -> Option<Duration> {
     None
 }
 
@@ -106,8 +109,10 @@ pin_project! {
         op: Op,
         #[pin]
         future: Option<Fut>,
-        #[pin]
-        sleep: Option<Sleep>,
+        // Boxed: the wait is the rare path, and a `Sleep` inline would make
+        // every retrying future (and the state of every `#[retry]` fn) a
+        // timer entry larger, copied on the happy path too.
+        sleep: Option<Pin<Box<Sleep>>>,
         policy: Policy,
         rng: Option<Rng>,
         when: W,
@@ -249,9 +254,9 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         loop {
-            if let Some(sleep) = this.sleep.as_mut().as_pin_mut() {
-                ready!(sleep.poll(cx));
-                this.sleep.set(None);
+            if let Some(sleep) = this.sleep.as_mut() {
+                ready!(sleep.as_mut().poll(cx));
+                *this.sleep = None;
             }
 
             let output = {
@@ -293,7 +298,7 @@ where
             (this.on_retry)(attempts, &error, delay.0);
             drop(error);
             if let Some(start) = delay.1 {
-                this.sleep.set(Some(sleep_until(start)));
+                *this.sleep = Some(Box::pin(sleep_until(start)));
             }
         }
     }
@@ -341,6 +346,78 @@ fn decide<E>(
         Some(start.unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30)))
     };
     Ok((delay, until))
+}
+
+pin_project! {
+    /// The first attempt of a `#[retry]` fn, run without the retry
+    /// machinery: the happy path pays for the attempt number only, and the
+    /// fn's future stays the size of its body (see [`resume`]).
+    #[doc(hidden)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct FirstAttempt<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+/// Wraps the first attempt's future.
+#[doc(hidden)]
+#[inline]
+pub fn first_attempt<F: Future>(future: F) -> FirstAttempt<F> {
+    FirstAttempt { future }
+}
+
+impl<F: Future> Future for FirstAttempt<F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let _scope = Scope::enter(1);
+        self.project().future.poll(cx)
+    }
+}
+
+/// Goes on after a [`first_attempt`] failed with `error`: decides on that
+/// error as [`retry`] would have, then retries from attempt 2. `#[retry]`
+/// boxes this future, so only a call that fails allocates, and only once.
+#[doc(hidden)]
+pub async fn resume<Op, Fut, T, E, W, H, A>(
+    policy: Policy,
+    op: Op,
+    error: E,
+    mut when: W,
+    mut on_retry: H,
+    mut retry_after: A,
+) -> Result<T, RetryError<E>>
+where
+    Op: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    W: FnMut(&E) -> bool,
+    H: FnMut(u32, &E, Duration),
+    A: FnMut(&E) -> Option<Duration>,
+{
+    if let Some(budget) = &policy.budget {
+        budget.deposit();
+    }
+    let mut rng = policy.rng();
+    let (delay, until) = match decide(&policy, &mut rng, 1, &error, &mut when, &mut retry_after) {
+        Ok(delay) => delay,
+        Err(reason) => return Err(RetryError::new(reason, 1, error)),
+    };
+    on_retry(1, &error, delay);
+    drop(error);
+    Retry {
+        op,
+        future: None,
+        sleep: until.map(|until| Box::pin(sleep_until(until))),
+        policy,
+        rng,
+        when,
+        on_retry,
+        retry_after,
+        attempts: 1,
+    }
+    .await
 }
 
 impl<Op, Fut, W, H, A> fmt::Debug for Retry<Op, Fut, W, H, A> {
