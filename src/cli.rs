@@ -78,6 +78,41 @@ pub fn parse_url(text: &str) -> Result<String, String> {
     }
 }
 
+/// Parses a Redis server's URL (`redis://HOST[:PORT][/DB]`, `rediss://` for
+/// TLS, or `unix:///path/to/socket`), so that a typo is refused at once
+/// with the URL named, before any connection is tried.
+pub fn parse_redis_url(text: &str) -> Result<String, String> {
+    match reqwest::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "redis" | "rediss") && url.has_host() => {
+            Ok(text.to_string())
+        }
+        Ok(url) if matches!(url.scheme(), "unix" | "redis+unix") && !url.path().is_empty() => {
+            Ok(text.to_string())
+        }
+        Ok(url) => Err(format!(
+            "invalid redis URL {text:?}: expected redis://HOST:PORT (or rediss://, unix://), not {}:",
+            url.scheme()
+        )),
+        Err(e) => Err(format!(
+            "invalid redis URL {text:?}: {e} (expected redis://HOST:PORT)"
+        )),
+    }
+}
+
+/// Parses a queue's name: not empty, and printable without spaces, so that
+/// it reads the same on every command line that must repeat it.
+pub fn parse_queue_name(text: &str) -> Result<String, String> {
+    if text.is_empty() {
+        return Err("the queue name is empty".to_string());
+    }
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "invalid queue name {text:?}: no spaces or control characters"
+        ));
+    }
+    Ok(text.to_string())
+}
+
 /// A command line: lexopt's parser that prints the usage on `--help` and
 /// exits with a clear message on a bad flag or value.
 #[derive(Debug)]
@@ -164,6 +199,21 @@ mod tests {
         assert!(parse_url("not a url").unwrap_err().contains("invalid URL"));
         assert_eq!(parse_positive_duration("1s"), Ok(Duration::from_secs(1)));
         assert!(parse_positive_duration("0s").unwrap_err().contains("zero"));
+        assert!(parse_redis_url("redis://127.0.0.1:6379").is_ok());
+        assert!(parse_redis_url("redis://127.0.0.1").is_ok());
+        assert!(parse_redis_url("unix:///run/redis.sock").is_ok());
+        let err = parse_redis_url("http://127.0.0.1:6379").unwrap_err();
+        assert!(err.contains("\"http://127.0.0.1:6379\""), "{err}");
+        assert!(err.contains("not http:"), "{err}");
+        assert!(parse_redis_url("127.0.0.1:6379").is_err());
+        assert!(
+            parse_redis_url("redis//x")
+                .unwrap_err()
+                .contains("invalid redis URL")
+        );
+        assert_eq!(parse_queue_name("jobs"), Ok("jobs".to_string()));
+        assert!(parse_queue_name("").unwrap_err().contains("empty"));
+        assert!(parse_queue_name("my jobs").is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod aio;
 pub mod cli;
 pub mod echo;
 pub mod fetch;
+pub mod fetch_queue;
 pub mod resilient;
 pub mod store;
 pub mod timeline;

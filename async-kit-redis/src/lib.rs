@@ -17,6 +17,8 @@
 //!   [`RedisLimitExt::limited`]); slots are leases renewed while held, so a
 //!   dead holder's slot frees itself. [`RedisKeyedLimiter`]: the same per
 //!   key (per host), leaving no key in Redis for keys nobody holds.
+//! - [`WorkQueue`]: one producer/consumer program on either backend, the
+//!   in-process [`async_kit::Queue`] or [`RedisQueue`].
 //! - [`Error`]: cannot connect (naming the URL), connection lost, Redis error,
 //!   decode failed (with the entry's raw bytes, in a [`DecodeError`]).
 //!
@@ -49,12 +51,14 @@
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod backend;
 mod client;
 mod error;
 mod events;
 mod limiter;
 mod queue;
 
+pub use backend::WorkQueue;
 pub use client::Redis;
 pub use error::{DecodeError, Error};
 pub use limiter::{
