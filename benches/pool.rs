@@ -1,7 +1,8 @@
 //! `TaskPool` and `Limiter` against what tokio users write today, side by
 //! side in one run (issue 3): 100,000 trivial tasks at limit 64 (spawn with
 //! handles awaited, spawn with handles dropped, and `map`), and the cost of
-//! one limited call.
+//! one limited call; and the cost of passing the spawner's deadline on
+//! when none is set (issue 12).
 //!
 //! Peers for the pool: a hand-written `JoinSet` + `Semaphore`,
 //! `futures::stream::buffer_unordered(64)` with and without `tokio::spawn`,
@@ -147,6 +148,26 @@ fn main() {
                         black_box(sum);
                         start.elapsed()
                     })
+                }),
+            ],
+        );
+
+        // Issue 12: a spawn reads the deadline in force (one thread-local
+        // read) to pass it on; a pool built without inheritance skips it.
+        let detached = rt.block_on(async {
+            TaskPool::builder()
+                .limit(LIMIT)
+                .inherit_deadline(false)
+                .build()
+        });
+        compare(
+            &format!("deadline inheritance, no deadline set, {TASKS} tasks [{rt_name}]"),
+            vec![
+                Case::batch("TaskPool::spawn (inherits)", TASKS, || {
+                    spawn_on_pool(rt, &pool, TASKS)
+                }),
+                Case::batch("TaskPool, inherit_deadline(false)", TASKS, || {
+                    spawn_on_pool(rt, &detached, TASKS)
                 }),
             ],
         );

@@ -120,7 +120,7 @@
 //! | `asyncio.as_completed` over a bounded pool of workers | [`TaskPool::map`] |
 //! | `async with asyncio.TaskGroup() as tg: tg.create_task(coro)` | [`task::scope`], or [`TaskGroup::spawn`] then [`TaskGroup::join`] |
 //! | the `ExceptionGroup` a `TaskGroup` raises | [`task::GroupError::failures`] (every failure, in order) |
-//! | `async with asyncio.timeout(d):` around a `TaskGroup` | children spawned inside [`time::timeout`] inherit its deadline; [`TaskGroup::spawn_detached`] opts out |
+//! | `async with asyncio.timeout(d):` around a `TaskGroup` | children spawned inside [`time::timeout`] inherit its deadline; [`TaskGroup::spawn_detached`] opts out; [`TaskPool::spawn`] passes it on too ([`TaskPool::spawn_detached`]) |
 #![warn(
     missing_docs,
     missing_debug_implementations,

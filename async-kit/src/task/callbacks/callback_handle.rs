@@ -23,6 +23,31 @@ use super::done_callbacks::{CallbackId, DoneCallbacks, Outcome};
 /// The cost over `tokio::spawn` is one allocation and one uncontended lock
 /// when the task ends.
 ///
+/// # Deadlines
+///
+/// The task does **not** inherit the deadline in force where it is spawned:
+/// this is `tokio::spawn`'s contract, and its [`JoinError`] has no way to
+/// say that a deadline stopped the task. For tasks bounded by their
+/// spawner's deadline, spawn them on a
+/// [`TaskPool`](crate::task::TaskPool::spawn) or a
+/// [`TaskGroup`](crate::task::TaskGroup), or pass the deadline on by hand:
+///
+/// ```
+/// use std::time::Duration;
+/// use async_kit::{task, time};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let handle = time::timeout(Duration::from_secs(1), async {
+///     let deadline = async_kit::deadline().expect("inside a timeout");
+///     task::spawn(time::timeout_at(deadline, tokio::time::sleep(Duration::from_secs(5))))
+/// })
+/// .await
+/// .unwrap();
+/// assert!(handle.await.unwrap().is_err(), "stopped at the spawner's deadline");
+/// # }
+/// ```
+///
 /// # Panics
 ///
 /// Panics when called outside a tokio runtime, as `tokio::spawn` does.

@@ -70,7 +70,8 @@ use crate::task::{
 ///   limit. One group per piece of work.
 /// - **[`TaskPool`]** — a long-lived, shared bound on concurrency: each
 ///   task has its own [`TaskHandle`], failures are independent, nothing is
-///   collected in one place, and it has a queue. A group runs on one.
+///   collected in one place, and it has a queue. Its tasks inherit the
+///   spawner's deadline as a group's children do. A group runs on one.
 /// - **tokio's [`JoinSet`](tokio::task::JoinSet)** — outputs in completion
 ///   order, `join_all` re-raises panics, no limit (add a `Semaphore`), no
 ///   fail-fast or error aggregation, no cancellation tree (add a
@@ -272,6 +273,9 @@ fn settle<T, E>(ended: Result<Ended<T, E>, TaskError>) -> Settled<T, E> {
         // The child catches its own panics; the pool can only drop it.
         Err(TaskError::Panicked(payload)) => (Err(ChildError::Panicked(payload)), None),
         Err(TaskError::Aborted | TaskError::Shutdown) => (Err(ChildError::Cancelled), None),
+        // The group's pool does not inherit deadlines (each child carries
+        // its own, above); kept for completeness.
+        Err(TaskError::Elapsed(elapsed)) => (Err(ChildError::Elapsed(elapsed)), None),
     }
 }
 

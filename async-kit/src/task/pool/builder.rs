@@ -28,6 +28,7 @@ pub struct Builder {
     limit: Option<usize>,
     queue_capacity: usize,
     idle_spin: Duration,
+    inherit_deadline: bool,
 }
 
 impl Builder {
@@ -39,6 +40,7 @@ impl Builder {
             limit: None,
             queue_capacity: 0,
             idle_spin: Self::DEFAULT_IDLE_SPIN,
+            inherit_deadline: true,
         }
     }
 
@@ -122,6 +124,41 @@ impl Builder {
         self
     }
 
+    /// Sets whether tasks inherit the deadline in force where they are
+    /// spawned (the default: `true`).
+    ///
+    /// With `false`, every task of the pool is detached from its spawner's
+    /// deadline, as [`TaskPool::spawn_detached`] makes one task: for a pool
+    /// of background work that must outlive the requests that submit it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_kit::task::TaskPool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let pool = TaskPool::builder().inherit_deadline(false).build();
+    /// let handle = async_kit::time::timeout(Duration::from_secs(1), async {
+    ///     pool.spawn(async {
+    ///         assert_eq!(async_kit::deadline(), None);
+    ///         tokio::time::sleep(Duration::from_secs(5)).await;
+    ///         "outlived the request"
+    ///     })
+    ///     .await
+    ///     .unwrap()
+    /// })
+    /// .await
+    /// .unwrap();
+    /// assert_eq!(handle.await.unwrap(), "outlived the request");
+    /// # }
+    /// ```
+    pub fn inherit_deadline(mut self, inherit: bool) -> Self {
+        self.inherit_deadline = inherit;
+        self
+    }
+
     /// Creates the pool. No task is spawned until work arrives.
     ///
     /// # Panics
@@ -140,7 +177,13 @@ impl Builder {
         let limit = self
             .limit
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get));
-        TaskPool::from_parts(self.name, limit, self.queue_capacity, self.idle_spin)
+        TaskPool::from_parts(
+            self.name,
+            limit,
+            self.queue_capacity,
+            self.idle_spin,
+            self.inherit_deadline,
+        )
     }
 }
 
@@ -151,6 +194,7 @@ impl fmt::Debug for Builder {
             .field("limit", &self.limit)
             .field("queue_capacity", &self.queue_capacity)
             .field("idle_spin", &self.idle_spin)
+            .field("inherit_deadline", &self.inherit_deadline)
             .finish()
     }
 }

@@ -65,7 +65,7 @@ impl End {
         match result {
             Ok(_) => End::Completed,
             Err(TaskError::Panicked(_)) => End::Panicked,
-            Err(TaskError::Aborted | TaskError::Shutdown) => End::Cancelled,
+            Err(TaskError::Aborted | TaskError::Shutdown | TaskError::Elapsed(_)) => End::Cancelled,
         }
     }
 }

@@ -1,6 +1,8 @@
 use std::any::Any;
 use std::fmt;
 
+use crate::time::Elapsed;
+
 /// Why a [`TaskPool`](crate::task::TaskPool) task gave no output.
 ///
 /// # Examples
@@ -18,6 +20,10 @@ use std::fmt;
 /// assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
 /// # }
 /// ```
+///
+/// New variants may be added in minor releases (the enum is
+/// `#[non_exhaustive]`): match the ones you handle and keep a `_` arm.
+#[non_exhaustive]
 pub enum TaskError {
     /// The task panicked; the payload is kept.
     Panicked(Box<dyn Any + Send + 'static>),
@@ -26,6 +32,10 @@ pub enum TaskError {
     /// The pool shut down, or its last handle was dropped, before the task
     /// finished.
     Shutdown,
+    /// The deadline the task inherited from its spawner passed (see
+    /// [`TaskPool::spawn`](crate::task::TaskPool::spawn)); the task was
+    /// dropped there. [`Elapsed::is_inherited`] is `true`.
+    Elapsed(Elapsed),
 }
 
 impl TaskError {
@@ -65,6 +75,33 @@ impl TaskError {
         matches!(self, TaskError::Shutdown)
     }
 
+    /// Returns `true` if the task was stopped at the deadline it inherited
+    /// from its spawner.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_kit::task::TaskPool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let pool = TaskPool::new(2);
+    /// // Spawned under a one-second deadline, the task inherits it.
+    /// let handle = async_kit::time::timeout(Duration::from_secs(1), async {
+    ///     pool.spawn(tokio::time::sleep(Duration::from_secs(5))).await.unwrap()
+    /// })
+    /// .await
+    /// .unwrap();
+    /// let err = handle.await.unwrap_err();
+    /// assert!(err.is_elapsed());
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn is_elapsed(&self) -> bool {
+        matches!(self, TaskError::Elapsed(_))
+    }
+
     /// Returns the panic payload, to resume the panic with
     /// [`std::panic::resume_unwind`] or to inspect it.
     ///
@@ -93,6 +130,7 @@ impl fmt::Display for TaskError {
             TaskError::Panicked(_) => "task panicked",
             TaskError::Aborted => "task was aborted",
             TaskError::Shutdown => "task pool was shut down",
+            TaskError::Elapsed(_) => "task stopped at the deadline it inherited from its spawner",
         })
     }
 }
@@ -112,11 +150,19 @@ impl fmt::Debug for TaskError {
             }
             TaskError::Aborted => f.write_str("Aborted"),
             TaskError::Shutdown => f.write_str("Shutdown"),
+            TaskError::Elapsed(elapsed) => f.debug_tuple("Elapsed").field(elapsed).finish(),
         }
     }
 }
 
-impl std::error::Error for TaskError {}
+impl std::error::Error for TaskError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TaskError::Elapsed(elapsed) => Some(elapsed),
+            _ => None,
+        }
+    }
+}
 
 /// The error [`TaskPool::spawn`](crate::task::TaskPool::spawn) returns when
 /// the pool is shut down; the future is handed back, never polled.

@@ -39,6 +39,9 @@ pub struct Figures {
     pub panicked: u64,
     /// Tasks aborted through their handle or stopped by the shutdown.
     pub aborted: u64,
+    /// Tasks stopped at the deadline they inherited from their spawner
+    /// (see [`TaskPool::spawn`](crate::task::TaskPool::spawn)).
+    pub elapsed: u64,
     /// The highest `running` ever seen.
     pub peak_running: usize,
     /// Worker tasks alive now (never more than the limit, except for
@@ -73,4 +76,6 @@ pub struct ShutdownReport {
     pub aborted: u64,
     /// Tasks that panicked.
     pub panicked: u64,
+    /// Tasks stopped at the deadline they inherited from their spawner.
+    pub elapsed: u64,
 }

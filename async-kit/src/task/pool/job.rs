@@ -11,8 +11,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use pin_project_lite::pin_project;
+
 use super::cell::Cell;
 use super::error::TaskError;
+use crate::time::Timeout;
 
 /// How a job ended, for the pool's figures.
 #[derive(Clone, Copy)]
@@ -20,11 +23,67 @@ pub(super) enum Outcome {
     Completed,
     Panicked,
     Aborted,
+    /// Stopped at the deadline it inherited from its spawner.
+    Elapsed,
+}
+
+/// What a pool task runs: a future whose ending may itself be a
+/// [`TaskError`] (a deadline inherited from the spawner), so that a task
+/// with no deadline and one with a deadline share every other line.
+pub(super) trait Work: Send {
+    type Output: Send;
+
+    fn poll_work(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Self::Output, TaskError>>;
+}
+
+pin_project! {
+    /// A task spawned with no deadline in force: the user's future as it is.
+    pub(super) struct Plain<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F> Plain<F> {
+    pub(super) fn new(future: F) -> Self {
+        Plain { future }
+    }
+}
+
+impl<F> Work for Plain<F>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    type Output = F::Output;
+
+    #[inline]
+    fn poll_work(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<F::Output, TaskError>> {
+        self.project().future.poll(cx).map(Ok)
+    }
+}
+
+/// A task spawned under a deadline: the crate's [`Timeout`], made with
+/// [`Timeout::inherited`], which makes the deadline visible inside and
+/// reports it as inherited.
+impl<F> Work for Timeout<F>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    type Output = F::Output;
+
+    fn poll_work(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<F::Output, TaskError>> {
+        self.poll(cx).map(|ended| ended.map_err(TaskError::Elapsed))
+    }
 }
 
 /// The allocation shared by a [`Job`] and a
 /// [`TaskHandle`](crate::task::TaskHandle).
-struct Task<F: Future> {
+struct Task<F: Work> {
     cell: Cell<F::Output>,
     // Touched only through the one `Job` that owns the task's run (and by
     // the task's own drop glue, when no one else can); `None` once the
@@ -52,20 +111,16 @@ impl<F> Drop for Clear<F> {
 // shares the future; `F: Send` lets it move to whichever thread runs the
 // job. What the cell needs is left to the compiler: the bounds ask for the
 // cell's own `Sync` (and `Send` below).
-unsafe impl<F: Future + Send> Sync for Task<F> where Cell<F::Output>: Sync {}
+unsafe impl<F: Work> Sync for Task<F> where Cell<F::Output>: Sync {}
 // SAFETY: as above; the future may move to another thread with the task.
-unsafe impl<F: Future + Send> Send for Task<F> where Cell<F::Output>: Send {}
+unsafe impl<F: Work> Send for Task<F> where Cell<F::Output>: Send {}
 
 /// The handle's view of a task: its cell, whatever the future's type.
 pub(super) trait HasCell<T>: Send + Sync {
     fn cell(&self) -> &Cell<T>;
 }
 
-impl<F> HasCell<F::Output> for Task<F>
-where
-    F: Future + Send,
-    F::Output: Send,
-{
+impl<F: Work> HasCell<F::Output> for Task<F> {
     fn cell(&self) -> &Cell<F::Output> {
         &self.cell
     }
@@ -89,11 +144,7 @@ trait Run: Send + Sync {
     unsafe fn cancel(&self);
 }
 
-impl<F> Task<F>
-where
-    F: Future + Send,
-    F::Output: Send,
-{
+impl<F: Work> Task<F> {
     /// # Safety
     ///
     /// Only the unique `Job` may call it.
@@ -110,11 +161,7 @@ where
     }
 }
 
-impl<F> Run for Task<F>
-where
-    F: Future + Send,
-    F::Output: Send,
-{
+impl<F: Work> Run for Task<F> {
     unsafe fn poll_run(&self, cx: &mut Context<'_>) -> Poll<Outcome> {
         let (mut outcome, mut result) = if self.cell.is_aborted() {
             (Outcome::Aborted, Err(TaskError::Aborted))
@@ -125,10 +172,11 @@ where
                 let future = slot.as_mut().expect("a job polled after it ended");
                 // SAFETY: the future never moves out of the `Arc` (it is
                 // dropped in place), so pinning it is sound.
-                unsafe { Pin::new_unchecked(future) }.poll(cx)
+                unsafe { Pin::new_unchecked(future) }.poll_work(cx)
             }));
             match polled {
-                Ok(Poll::Ready(output)) => (Outcome::Completed, Ok(output)),
+                Ok(Poll::Ready(Ok(output))) => (Outcome::Completed, Ok(output)),
+                Ok(Poll::Ready(Err(err))) => (Outcome::Elapsed, Err(err)),
                 Ok(Poll::Pending) => {
                     if !self.cell.register_job(cx.waker()) {
                         return Poll::Pending;
@@ -168,8 +216,8 @@ impl Job {
     /// Makes a task; returns the pool's job and the handle's view.
     pub(super) fn new<F>(future: F) -> (Job, Arc<dyn HasCell<F::Output>>)
     where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
+        F: Work + 'static,
+        F::Output: 'static,
     {
         let task = Arc::new(Task {
             cell: Cell::new(),

@@ -13,10 +13,11 @@ use super::builder::Builder;
 use super::error::{SpawnError, SpawnTimeoutError, TrySpawnError};
 use super::figures::{Figures, ShutdownReport};
 use super::handle::TaskHandle;
-use super::job::{Job, Outcome};
+use super::job::{Job, Outcome, Plain};
 use super::job_queue::Queue;
 use crate::padded::Padded;
 use crate::sync::gate::Gate;
+use crate::time::Timeout;
 
 /// A bounded pool of tasks: never more than `limit` run at once.
 ///
@@ -106,6 +107,11 @@ struct Shared {
     peak_running: AtomicUsize,
     panicked: AtomicU64,
     aborted: AtomicU64,
+    elapsed: AtomicU64,
+    // Whether a spawn takes the deadline in force where it is called (see
+    // `TaskPool::spawn`); off for a `TaskGroup`'s pool, whose children
+    // carry their own.
+    inherit_deadline: bool,
     // Elastic pools (a `TaskGroup`'s) start workers on demand instead of
     // one per submission up to the limit: see `start_worker_on_demand`.
     elastic: Option<Elastic>,
@@ -142,7 +148,7 @@ impl TaskPool {
     #[must_use]
     #[track_caller]
     pub fn new(limit: usize) -> Self {
-        Self::from_parts(None, limit, 0, Builder::DEFAULT_IDLE_SPIN)
+        Self::from_parts(None, limit, 0, Builder::DEFAULT_IDLE_SPIN, true)
     }
 
     /// A pool for a [`TaskGroup`](crate::task::TaskGroup): it starts a
@@ -162,6 +168,7 @@ impl TaskPool {
             limit,
             0,
             Builder::DEFAULT_IDLE_SPIN,
+            false,
             Some(Elastic {
                 parallelism: parallelism.max(1),
                 blocked: Padded(AtomicUsize::new(0)),
@@ -187,8 +194,16 @@ impl TaskPool {
         limit: usize,
         queue_capacity: usize,
         idle_spin: Duration,
+        inherit_deadline: bool,
     ) -> Self {
-        Self::build(name, limit, queue_capacity, idle_spin, None)
+        Self::build(
+            name,
+            limit,
+            queue_capacity,
+            idle_spin,
+            inherit_deadline,
+            None,
+        )
     }
 
     #[track_caller]
@@ -197,6 +212,7 @@ impl TaskPool {
         limit: usize,
         queue_capacity: usize,
         idle_spin: Duration,
+        inherit_deadline: bool,
         elastic: Option<Elastic>,
     ) -> Self {
         let slots = limit
@@ -226,6 +242,8 @@ impl TaskPool {
                     peak_running: AtomicUsize::new(0),
                     panicked: AtomicU64::new(0),
                     aborted: AtomicU64::new(0),
+                    elapsed: AtomicU64::new(0),
+                    inherit_deadline,
                     elastic,
                 }),
             }),
@@ -242,6 +260,23 @@ impl TaskPool {
     /// accepted and unfinished. Waiting callers are served in FIFO order.
     /// After [`shutdown`](TaskPool::shutdown) it fails with a
     /// [`SpawnError`] that hands `fut` back.
+    ///
+    /// # Deadlines
+    ///
+    /// If a deadline is in force where the spawn is awaited (inside a
+    /// `#[timeout]` body, [`time::timeout`](crate::time::timeout), or a
+    /// [`TaskGroup`](crate::task::TaskGroup) child that inherited one), the
+    /// task inherits it: [`deadline()`](crate::deadline) inside the task
+    /// returns it, and a task still running when it passes is dropped
+    /// there and its handle returns [`TaskError::Elapsed`] (with
+    /// [`Elapsed::is_inherited`](crate::Elapsed::is_inherited) `true`;
+    /// counted in [`Figures::elapsed`]). With no deadline in force the cost
+    /// is one thread-local read. [`spawn_detached`](TaskPool::spawn_detached)
+    /// opts one task out, [`Builder::inherit_deadline`] a whole pool.
+    ///
+    /// [`TaskError::Elapsed`]: crate::task::TaskError::Elapsed
+    /// [`Figures::elapsed`]: crate::task::Figures::elapsed
+    /// [`Builder::inherit_deadline`]: crate::task::Builder::inherit_deadline
     ///
     /// # Panics
     ///
@@ -272,7 +307,57 @@ impl TaskPool {
         F::Output: Send + 'static,
     {
         match self.shared().slots.acquire().await {
-            Ok(()) => Ok(self.shared().submit(fut)),
+            Ok(()) => Ok(self.shared().submit(fut, true)),
+            Err(_) => Err(SpawnError(fut)),
+        }
+    }
+
+    /// Like [`spawn`](TaskPool::spawn), but the task does not inherit the
+    /// deadline in force where it is spawned: it runs until it ends, is
+    /// aborted, or the pool shuts down. For work that must outlive the
+    /// request that started it (a cache refresh, an audit write).
+    ///
+    /// # Panics
+    ///
+    /// Panics if called outside of a tokio runtime when the pool has to
+    /// start a worker.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`spawn`](TaskPool::spawn): cancelling it loses the place in
+    /// the queue for a slot and drops `fut` without ever polling it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_kit::task::TaskPool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let pool = TaskPool::new(2);
+    /// let handle = async_kit::time::timeout(Duration::from_secs(1), async {
+    ///     pool.spawn_detached(async {
+    ///         assert_eq!(async_kit::deadline(), None);
+    ///         tokio::time::sleep(Duration::from_secs(5)).await;
+    ///         "done"
+    ///     })
+    ///     .await
+    ///     .unwrap()
+    /// })
+    /// .await
+    /// .unwrap();
+    /// // The request's deadline passed long ago; the detached task did not care.
+    /// assert_eq!(handle.await.unwrap(), "done");
+    /// # }
+    /// ```
+    pub async fn spawn_detached<F>(&self, fut: F) -> Result<TaskHandle<F::Output>, SpawnError<F>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self.shared().slots.acquire().await {
+            Ok(()) => Ok(self.shared().submit(fut, false)),
             Err(_) => Err(SpawnError(fut)),
         }
     }
@@ -281,7 +366,8 @@ impl TaskPool {
     ///
     /// When the pool is full or shut down, the error hands `fut` back,
     /// never polled. It never overtakes a caller waiting in
-    /// [`spawn`](TaskPool::spawn).
+    /// [`spawn`](TaskPool::spawn). The task inherits the deadline in force,
+    /// as with [`spawn`](TaskPool::spawn).
     ///
     /// # Panics
     ///
@@ -310,7 +396,7 @@ impl TaskPool {
         F::Output: Send + 'static,
     {
         match self.shared().slots.try_acquire() {
-            Ok(()) => Ok(self.shared().submit(fut)),
+            Ok(()) => Ok(self.shared().submit(fut, true)),
             Err(tokio::sync::TryAcquireError::NoPermits) => Err(TrySpawnError::Full(fut)),
             Err(tokio::sync::TryAcquireError::Closed) => Err(TrySpawnError::Closed(fut)),
         }
@@ -319,6 +405,8 @@ impl TaskPool {
     /// Waits at most `duration` for a free slot, then submits `fut`.
     ///
     /// On timeout or shutdown the error hands `fut` back, never polled.
+    /// The task inherits the deadline in force, as with
+    /// [`spawn`](TaskPool::spawn).
     ///
     /// # Panics
     ///
@@ -353,7 +441,7 @@ impl TaskPool {
         F::Output: Send + 'static,
     {
         match tokio::time::timeout(duration, self.shared().slots.acquire()).await {
-            Ok(Ok(())) => Ok(self.shared().submit(fut)),
+            Ok(Ok(())) => Ok(self.shared().submit(fut, true)),
             Ok(Err(_)) => Err(SpawnTimeoutError::Closed(fut)),
             Err(_) => Err(SpawnTimeoutError::Elapsed(fut)),
         }
@@ -603,12 +691,21 @@ impl Drop for Owner {
 
 impl Shared {
     #[track_caller]
-    fn submit<F>(self: &Arc<Self>, fut: F) -> TaskHandle<F::Output>
+    fn submit<F>(self: &Arc<Self>, fut: F, inherit: bool) -> TaskHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (job, task) = Job::new(fut);
+        // One thread-local read when no deadline is in force.
+        let deadline = if inherit && self.inherit_deadline {
+            crate::deadline()
+        } else {
+            None
+        };
+        let (job, task) = match deadline {
+            None => Job::new(Plain::new(fut)),
+            Some(deadline) => Job::new(Timeout::inherited(deadline, fut)),
+        };
         self.submitted.fetch_add(1, Ordering::SeqCst);
         match self.queue.push(job) {
             Ok(()) => {
@@ -794,6 +891,9 @@ impl Shared {
             Outcome::Aborted => {
                 self.aborted.fetch_add(1, Ordering::Relaxed);
             }
+            Outcome::Elapsed => {
+                self.elapsed.fetch_add(1, Ordering::Relaxed);
+            }
         }
         // One admitted task fewer to make room for after a shrink. A plain
         // load first: the overdraft is zero unless the limit just shrank.
@@ -826,6 +926,7 @@ impl Shared {
         finished
             .saturating_sub(self.panicked.load(Ordering::Relaxed))
             .saturating_sub(self.aborted.load(Ordering::Relaxed))
+            .saturating_sub(self.elapsed.load(Ordering::Relaxed))
     }
 
     async fn wait_idle(&self) {
@@ -851,6 +952,7 @@ impl Shared {
             completed: self.completed(),
             panicked: self.panicked.load(Ordering::Relaxed),
             aborted: self.aborted.load(Ordering::Relaxed),
+            elapsed: self.elapsed.load(Ordering::Relaxed),
             peak_running: self.peak_running.load(Ordering::Relaxed),
             workers: self.workers.load(Ordering::Acquire),
         }
@@ -861,6 +963,7 @@ impl Shared {
             completed: self.completed(),
             aborted: self.aborted.load(Ordering::Relaxed),
             panicked: self.panicked.load(Ordering::Relaxed),
+            elapsed: self.elapsed.load(Ordering::Relaxed),
         }
     }
 }
