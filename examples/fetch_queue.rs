@@ -307,8 +307,9 @@ async fn work(redis: &Redis, name: &str, k: usize) -> ExitCode {
         Err(err) => return failed(redis.url(), &err),
     };
     let label = format!("worker {}", std::process::id());
+    let plural = if k == 1 { "" } else { "s" };
     println!(
-        "{label}: {k} fetchers on queue {name:?} at {}, until it is shut down",
+        "{label}: {k} fetcher{plural} on queue {name:?} at {}, until it is shut down",
         redis.url()
     );
     // The same fetchers as in one process: only the queue differs.

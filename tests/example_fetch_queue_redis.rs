@@ -166,7 +166,7 @@ fn one_producer_and_two_worker_processes_share_the_jobs() {
     // Each worker has opened the queue (and so will see its shutdown)
     // before the producer starts.
     for worker in &mut workers {
-        worker.wait_for_line("fetchers on queue");
+        worker.wait_for_line("until it is shut down");
     }
 
     let producer = Running::spawn(fetch_queue().args([
