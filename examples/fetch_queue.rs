@@ -24,6 +24,7 @@
 //!   fetched again by another after the visibility timeout (30 s).
 
 use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -74,7 +75,7 @@ struct Flags {
     n: Option<usize>,
     k: Option<usize>,
     capacity: Option<usize>,
-    delay: Option<std::ops::RangeInclusive<u64>>,
+    delay: Option<RangeInclusive<u64>>,
     redis: Option<String>,
     role: Option<Role>,
     queue: Option<String>,
@@ -184,7 +185,7 @@ async fn in_process(
     n: usize,
     k: usize,
     capacity: usize,
-    delay: std::ops::RangeInclusive<u64>,
+    delay: RangeInclusive<u64>,
 ) -> std::io::Result<ExitCode> {
     // Without a URL, the tutorial's /aio server runs in this process.
     // Keeps the in-process server (if any) alive until the end.
@@ -249,7 +250,7 @@ async fn produce(
     url: Option<String>,
     n: usize,
     capacity: usize,
-    delay: std::ops::RangeInclusive<u64>,
+    delay: RangeInclusive<u64>,
     shutdown: bool,
 ) -> std::io::Result<ExitCode> {
     // The capacity is checked inside Redis, so it bounds the waiting jobs
