@@ -64,6 +64,9 @@ pub struct Worked {
     /// Fetches that failed (each still marked done: a failed fetch is a
     /// result, not a reason to hand the job to someone else).
     pub failed: usize,
+    /// The sum of the delays the server reported for the fetches that
+    /// succeeded.
+    pub delays: u64,
 }
 
 /// How long a worker waits before asking again after Redis failed a call
@@ -71,7 +74,8 @@ pub struct Worked {
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// Runs `tasks` fetchers on `queue` until it is shut down, printing a line
-/// per fetch, labelled with `label` and the fetcher's number.
+/// per fetch, labelled with `label` (and `.N`, the fetcher's number, when
+/// there are several).
 ///
 /// A fetcher marks each job done only after its fetch finished, so a job
 /// whose worker dies first is fetched again by another (at least once). A
@@ -86,7 +90,11 @@ pub async fn work<Q: WorkQueue<Job>>(
     let mut fetchers = JoinSet::new();
     for task in 0..tasks {
         let (queue, client) = (queue.clone(), client.clone());
-        let label = format!("{label}.{task}");
+        let label = if tasks == 1 {
+            label.clone()
+        } else {
+            format!("{label}.{task}")
+        };
         fetchers.spawn(async move { fetcher(&queue, &client, &label).await });
     }
     let mut worked = Worked::default();
@@ -94,6 +102,7 @@ pub async fn work<Q: WorkQueue<Job>>(
         let one = done.expect("a fetcher panicked");
         worked.fetched += one.fetched;
         worked.failed += one.failed;
+        worked.delays += one.delays;
     }
     worked
 }
@@ -116,6 +125,7 @@ async fn fetcher<Q: WorkQueue<Job>>(queue: &Q, client: &reqwest::Client, label: 
         match fetch::fetch(client, &job.url).await {
             Ok(delay) => {
                 worked.fetched += 1;
+                worked.delays += delay;
                 println!(
                     "{label}: fetched #{} {} (delay {delay})",
                     job.index, job.url
@@ -166,12 +176,8 @@ mod tests {
         assert!(queue.is_empty());
         queue.shutdown();
         let worked = workers.await.unwrap();
-        assert_eq!(
-            worked,
-            Worked {
-                fetched: 12,
-                failed: 0
-            }
-        );
+        assert_eq!((worked.fetched, worked.failed), (12, 0));
+        // The server delays each answer by 1 to 5 ms and says by how much.
+        assert!((12..=60).contains(&worked.delays), "{worked:?}");
     }
 }
