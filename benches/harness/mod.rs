@@ -5,6 +5,13 @@
 //! first case (ours) to each of the others (lower is better).
 //!
 //! `ASYNC_KIT_BENCH_QUICK=1` runs fewer, shorter rounds.
+//!
+//! `ASYNC_KIT_BENCH_ONLY=TEXT` runs only the cases whose `group: case` label
+//! contains `TEXT`, once each (a batch once, a micro-operation
+//! [`ONLY_ITERS`] times), with no warm-up and no ratio: for counting
+//! instructions under `valgrind --tool=callgrind`, where two runs that
+//! differ in one case differ by that case's instructions alone
+//! (`scripts/callgrind-case.sh`).
 #![allow(dead_code)]
 
 use std::time::{Duration, Instant};
@@ -46,6 +53,9 @@ pub fn quick() -> bool {
     std::env::var_os("ASYNC_KIT_BENCH_QUICK").is_some_and(|v| v != "0")
 }
 
+/// How many times `ASYNC_KIT_BENCH_ONLY` runs a micro-operation.
+pub const ONLY_ITERS: u64 = 10_000;
+
 /// Sizes the run: (warm-up rounds, measured rounds, target time of one sample).
 fn plan() -> (usize, usize, Duration) {
     if quick() {
@@ -64,6 +74,20 @@ pub struct Outcome {
 /// Runs `cases` interleaved and prints one line per peer:
 /// `group: ours vs peer = ratio (x ns vs y ns)`. The first case is ours.
 pub fn compare(group: &str, mut cases: Vec<Case<'_>>) -> Vec<Outcome> {
+    if let Some(only) = std::env::var_os("ASYNC_KIT_BENCH_ONLY") {
+        let only = only.to_string_lossy();
+        for case in &mut cases {
+            let label = format!("{group}: {}", case.name);
+            if label.contains(&*only) {
+                let took = match &mut case.run {
+                    Runner::Iter(f) => f(ONLY_ITERS),
+                    Runner::Batch(_, f) => f(),
+                };
+                println!("{label}: ran once in {took:?}");
+            }
+        }
+        return Vec::new();
+    }
     let (warmup, rounds, target) = plan();
     // Calibrate the iteration count of micro-operations once.
     let mut iters: Vec<u64> = Vec::with_capacity(cases.len());
