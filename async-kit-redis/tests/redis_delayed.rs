@@ -406,3 +406,31 @@ async fn a_delayed_item_survives_a_restart_of_redis() {
     assert_eq!(delayed(&mut conn, "durable").len(), 1, "43 is kept too");
     assert_eq!(queue.unfinished().await.unwrap(), 1);
 }
+
+/// The examples of `put_after` and `put_at` in the docs, run as written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_documented_examples_run() {
+    let server = RedisServer::start();
+    let redis = Redis::connect(&server.url()).await.unwrap();
+
+    let queue: RedisQueue<String> = RedisQueue::open(&redis, "reminders").await.unwrap();
+    let later = "later".to_owned();
+    queue
+        .put_after(Duration::from_millis(300), later)
+        .await
+        .unwrap();
+    queue.put("now".to_owned()).await.unwrap();
+    assert_eq!(*queue.get().await.unwrap(), "now");
+    assert!(matches!(queue.try_get().await, Err(Error::Empty)));
+    assert_eq!(queue.unfinished().await.unwrap(), 2);
+    let delivery = tokio::time::timeout(HANG, queue.get())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(*delivery, "later");
+
+    let queue: RedisQueue<u32> = RedisQueue::open(&redis, "at").await.unwrap();
+    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    queue.put_at(an_hour_ago, 1).await.unwrap();
+    assert_eq!(*queue.try_get().await.unwrap(), 1);
+}
