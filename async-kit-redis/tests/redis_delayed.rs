@@ -434,3 +434,14 @@ async fn the_documented_examples_run() {
     queue.put_at(an_hour_ago, 1).await.unwrap();
     assert_eq!(*queue.try_get().await.unwrap(), 1);
 }
+
+/// The delayed puts can be spawned: their futures are `Send`.
+#[test]
+fn the_delayed_put_futures_are_send() {
+    fn send<F: std::future::Future + Send>(_: F) {}
+    fn check(queue: &RedisQueue<u32>) {
+        send(queue.put_after(Duration::ZERO, 1));
+        send(queue.put_at(UNIX_EPOCH, 1));
+    }
+    let _ = check;
+}
