@@ -1027,7 +1027,8 @@ where
 
     /// Returns the number of waiting items (put, not yet got), across all
     /// processes. Delayed items count once they are due and the capacity
-    /// leaves them room: the next put or get moves them into the queue.
+    /// leaves them room: puts and gets of any process move them into the
+    /// queue.
     ///
     /// # Cancel safety
     ///
@@ -1100,9 +1101,9 @@ where
     /// Shuts the queue down for every process: puts fail with
     /// [`Error::ShutDown`] (handing their item back), gets drain what is
     /// waiting and the delayed items as they come due, and then fail. Items
-    /// already delivered can still be
-    /// acknowledged, and [`join`](Self::join) still waits for them. Returns
-    /// `true` if this call shut it down, `false` if it already was.
+    /// already delivered can still be acknowledged, and [`join`](Self::join)
+    /// still waits for them. Returns `true` if this call shut it down,
+    /// `false` if it already was.
     ///
     /// The flag stays in Redis: a queue shut down stays so for handles
     /// opened later.

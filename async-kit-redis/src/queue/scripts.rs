@@ -122,7 +122,8 @@ return 0
 
 /// Adds the delayed item `ARGV[4]` to the set `KEYS[1]`, due `ARGV[3]` ms
 /// after the server's `TIME` when `ARGV[1] == 'after'`, else at the unix
-/// time `ARGV[3]` ms (this script has no group: `ARGV[1]` is the mode). Its member takes the next number of `KEYS[4]`.
+/// time `ARGV[3]` ms (this script has no group: `ARGV[1]` is the mode).
+/// Its member takes the next number of `KEYS[4]`.
 /// Returns 1, or -1 if the queue is shut down (`KEYS[2]`). Publishes `p` if
 /// getters wait (`KEYS[3]`), so that one sleeping until a later due time
 /// looks at this one.
