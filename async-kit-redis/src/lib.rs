@@ -11,7 +11,9 @@
 //!   limiters; reconnects after a server restart.
 //! - [`RedisQueue`]: `asyncio.Queue` across processes (put / get / task_done
 //!   / join / shutdown), bounded across all producers, delivering **at least
-//!   once** with a visibility timeout; [`Delivery`], [`DeliveryGuard`].
+//!   once** with a visibility timeout; delayed items (`put_after` /
+//!   `put_at`, asyncio's `call_later` / `call_at` kept in Redis);
+//!   [`Delivery`], [`DeliveryGuard`].
 //! - [`RedisLimiter`]: one concurrency limit for every replica (`run`,
 //!   `acquire`, `try_acquire`, `acquire_timeout`, `set_limit`, `in_use`,
 //!   [`RedisLimitExt::limited`]); slots are leases renewed while held, so a

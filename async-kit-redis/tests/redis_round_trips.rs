@@ -228,3 +228,103 @@ async fn an_uncontended_acquire_and_release_is_two_round_trips() {
     assert_eq!(scripts, 2 * N, "script runs for {N} acquire + release");
     assert!(others.is_empty(), "other commands sent: {others:?}");
 }
+
+/// Commands the delayed-item paths run inside their scripts.
+const INSIDE_DELAYED: [&str; 17] = [
+    "exists",
+    "time",
+    "incr",
+    "zadd",
+    "zrange",
+    "zrangebyscore",
+    "zrem",
+    "xlen",
+    "xpending",
+    "xadd",
+    "publish",
+    "xautoclaim",
+    "xreadgroup",
+    "xack",
+    "xdel",
+    "pttl",
+    "set",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delayed_put_is_one_round_trip_and_a_get_stays_one() {
+    let server = RedisServer::start();
+    let redis = Redis::connect(&server.url()).await.unwrap();
+    let queue: RedisQueue<u64> = RedisQueue::builder("delayed-trips")
+        .capacity(1_000)
+        .visibility_timeout(Duration::from_secs(600))
+        .open(&redis)
+        .await
+        .unwrap();
+    queue.put_after(Duration::ZERO, 0).await.unwrap();
+    let warm = queue.get().await.unwrap();
+    queue.task_done(warm.id()).await.unwrap();
+
+    reset(&server);
+    for n in 0..N {
+        queue.put_after(Duration::ZERO, n).await.unwrap();
+    }
+    let (scripts, others) = round_trips(&server, &INSIDE_DELAYED);
+    assert_eq!(scripts, N, "script runs for {N} put_after");
+    assert!(others.is_empty(), "other commands sent: {others:?}");
+
+    // Due items are moved into the stream by the get that finds them.
+    reset(&server);
+    for n in 0..N {
+        let delivery = queue.get().await.unwrap();
+        assert_eq!(*delivery, n);
+        assert!(queue.task_done(delivery.id()).await.unwrap());
+    }
+    let (scripts, others) = round_trips(&server, &INSIDE_DELAYED);
+    assert_eq!(scripts, 2 * N, "script runs for {N} get + task_done");
+    assert!(others.is_empty(), "other commands sent: {others:?}");
+    assert_eq!(count(&server, "publish"), 0, "nobody waited, so no event");
+}
+
+/// A getter waiting for a delayed item sleeps until it is due, not in a
+/// polling loop; a delayed put while it waits tells it (one event), so it
+/// looks at an earlier due time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_getter_waits_for_the_due_time_and_hears_of_earlier_ones() {
+    let server = RedisServer::start();
+    let redis = Redis::connect(&server.url()).await.unwrap();
+    let queue: RedisQueue<u64> = RedisQueue::builder("delayed-wait")
+        .visibility_timeout(Duration::from_secs(600))
+        .open(&redis)
+        .await
+        .unwrap();
+    queue.put_after(Duration::ZERO, 0).await.unwrap();
+    let warm = queue.get().await.unwrap();
+    queue.task_done(warm.id()).await.unwrap();
+
+    reset(&server);
+    queue
+        .put_after(Duration::from_millis(300), 1)
+        .await
+        .unwrap();
+    let delivery = queue.get().await.unwrap();
+    assert_eq!(*delivery, 1);
+    queue.task_done(delivery.id()).await.unwrap();
+    let (scripts, _) = round_trips(&server, &INSIDE_DELAYED);
+    // put_after, task_done, and the gets: one that found it not due, then
+    // one at its due time (one more if the clocks differ by a millisecond).
+    assert!(scripts <= 5, "{scripts} script runs: the getter polled");
+
+    let getter = tokio::spawn({
+        let queue = queue.clone();
+        async move { queue.get().await.unwrap() }
+    });
+    queue.put_after(Duration::from_secs(3600), 2).await.unwrap();
+    until_registered(&server, "ak:q:{delayed-wait}:w:get").await;
+    reset(&server);
+    queue
+        .put_after(Duration::from_millis(100), 3)
+        .await
+        .unwrap();
+    assert_eq!(*getter.await.unwrap(), 3);
+    assert_eq!(count(&server, "publish"), 1, "one event for the getter");
+}

@@ -74,12 +74,24 @@ const DEFAULT_VISIBILITY_TIMEOUT: Duration = Duration::from_secs(30);
 /// death publishes nothing and its items become due only when their lease
 /// expires.
 ///
+/// # Delayed items
+///
+/// [`put_after`](Self::put_after) and [`put_at`](Self::put_at) put an item
+/// that enters the queue only when it is due (asyncio's `call_later` and
+/// `call_at`, durable in Redis). Until then it is unfinished work for
+/// [`join`](Self::join) but not a waiting item for [`len`](Self::len) or
+/// the capacity. After [`shutdown`](Self::shutdown) the delayed items are
+/// still delivered when due, and getters end only once none is left;
+/// [`shutdown_immediate`](Self::shutdown_immediate) hands them back.
+///
 /// # Layout in Redis
 ///
 /// The stream `ak:q:{NAME}:s` (one field `v`, the JSON), its consumer group
 /// `ak`, the flag `ak:q:{NAME}:shutdown` and the channel `ak:q:{NAME}:ev`.
 /// An acknowledged entry is deleted, so the stream holds exactly the
-/// unfinished items.
+/// unfinished items that are not delayed. Delayed items wait in the sorted
+/// set `ak:q:{NAME}:d`, scored by due time (unix ms), each member a
+/// 20-digit number from the counter `ak:q:{NAME}:dseq`, a `:` and the JSON.
 ///
 /// # Examples
 ///
@@ -122,6 +134,9 @@ struct Inner {
     waiting_getters: String,
     waiting_putters: String,
     waiting_joiners: String,
+    /// The sorted set of delayed items and the counter numbering them.
+    delayed: String,
+    delayed_seq: String,
     channel: String,
     consumer: String,
     capacity: Option<usize>,
@@ -242,6 +257,8 @@ where
                 waiting_getters: format!("{prefix}:w:get"),
                 waiting_putters: format!("{prefix}:w:put"),
                 waiting_joiners: format!("{prefix}:w:join"),
+                delayed: format!("{prefix}:d"),
+                delayed_seq: format!("{prefix}:dseq"),
                 stream,
                 channel,
                 consumer: consumer_name(),
@@ -275,8 +292,22 @@ fn consumer_name() -> String {
 /// What one get script run found.
 enum Taken {
     Entries(Vec<(String, Vec<u8>)>),
+    /// Nothing to take now; the earliest delayed item is due in this long
+    /// (by the server's clock).
+    Later(Duration),
     ShutDown,
 }
+
+/// When a delayed item is due: after a delay from the server's clock, or
+/// at a unix time in ms.
+enum Due {
+    After(u64),
+    At(u64),
+}
+
+/// The latest due time a delayed put accepts, in ms: 2^53, where a Lua
+/// number (a double) is still exact. About 285 000 years after 1970.
+const MAX_DUE_MILLIS: u64 = 1 << 53;
 
 impl<T> RedisQueue<T>
 where
@@ -407,6 +438,124 @@ where
         }
     }
 
+    /// Puts `item` in the queue `delay` from now, by the Redis server's
+    /// clock: asyncio's `call_later` for a queue, durable across restarts.
+    ///
+    /// Until it is due the item waits in Redis, outside the queue: it is
+    /// not [`len`](Self::len) and no get receives it, but it is
+    /// [`unfinished`](Self::unfinished) work that [`join`](Self::join)
+    /// waits for. Once due it joins the back of the queue at the next put or
+    /// get of any process (so before any item put after its due time), in
+    /// due order with the other delayed items and as the capacity allows: a
+    /// due item waits for room like any other.
+    ///
+    /// The due time is computed inside Redis from its own `TIME`, so the
+    /// clocks of the processes do not matter. A delayed item is ordinary
+    /// Redis data: it survives a restart as the queue does (`appendonly`).
+    ///
+    /// This never waits for room: the capacity counts waiting items, and a
+    /// delayed item is not one until it is due. Fails with
+    /// [`Error::ShutDown`] once any process shut the queue down,
+    /// [`Error::Encode`] if serde_json refuses the item, or a connection or
+    /// Redis error; the item is handed back in the [`PutError`]. Delays
+    /// beyond 285 000 years are cut to that.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancelling may or may not put the item (one round trip to Redis).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # use async_kit_redis::{Error, Redis, RedisQueue};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// # let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisQueue<String> = RedisQueue::open(&redis, "reminders").await?;
+    /// let later = "later".to_owned();
+    /// queue.put_after(Duration::from_millis(300), later).await.map_err(|err| err.into_parts().0)?;
+    /// queue.put("now".to_owned()).await.map_err(|err| err.into_parts().0)?;
+    /// assert_eq!(*queue.get().await?, "now");
+    /// assert!(matches!(queue.try_get().await, Err(Error::Empty))); // not due yet
+    /// assert_eq!(queue.unfinished().await?, 2);
+    /// assert_eq!(*queue.get().await?, "later"); // waits until it is due
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn put_after(&self, delay: Duration, item: T) -> Result<(), PutError<T>> {
+        let millis = lease_millis(delay).min(MAX_DUE_MILLIS);
+        self.put_delayed(Due::After(millis), item).await
+    }
+
+    /// Puts `item` in the queue at the wall-clock time `when`, as
+    /// [`put_after`](Self::put_after) does after a delay: asyncio's
+    /// `call_at` for a queue.
+    ///
+    /// `when` is read on the caller's clock, and the item is due when the
+    /// Redis server's clock reaches it: a skew between the two moves the
+    /// delivery by as much (use `put_after` when only the delay matters). A
+    /// time in the past means due now.
+    ///
+    /// Fails, never waits for room, and hands the item back as
+    /// [`put_after`](Self::put_after).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancelling may or may not put the item (one round trip to Redis).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::{Duration, SystemTime};
+    /// # use async_kit_redis::{Redis, RedisQueue};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// # let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisQueue<u32> = RedisQueue::open(&redis, "at").await?;
+    /// let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    /// queue.put_at(an_hour_ago, 1).await.map_err(|err| err.into_parts().0)?;
+    /// assert_eq!(*queue.try_get().await?, 1); // in the past: due now
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn put_at(&self, when: SystemTime, item: T) -> Result<(), PutError<T>> {
+        let millis = when
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, lease_millis)
+            .min(MAX_DUE_MILLIS);
+        self.put_delayed(Due::At(millis), item).await
+    }
+
+    /// Runs the delayed put script for `item`.
+    async fn put_delayed(&self, due: Due, item: T) -> Result<(), PutError<T>> {
+        let payload = match serde_json::to_vec(&item) {
+            Ok(payload) => payload,
+            Err(err) => return Err(PutError::new(Error::Encode(err), item)),
+        };
+        let (mode, millis) = match due {
+            Due::After(millis) => ("after", millis),
+            Due::At(millis) => ("at", millis),
+        };
+        let inner = &*self.inner;
+        let added: Result<i64, _> = scripts::DELAY
+            .key(&inner.delayed)
+            .key(&inner.shutdown_key)
+            .key(&inner.waiting_getters)
+            .key(&inner.delayed_seq)
+            .arg(mode)
+            .arg(&inner.channel)
+            .arg(millis)
+            .arg(payload)
+            .invoke_async(&mut inner.manager.clone())
+            .await;
+        match added {
+            Ok(1) => Ok(()),
+            Ok(_) => Err(PutError::new(Error::ShutDown, item)),
+            Err(err) => Err(PutError::new(Error::from_redis(err), item)),
+        }
+    }
+
     /// Puts every item of `items`, in order, in as few round trips as the
     /// capacity allows: each run of the put script adds as many as there is
     /// room for, and the rest wait for space.
@@ -473,6 +622,7 @@ where
             .key(&inner.shutdown_key)
             .key(&inner.waiting_getters)
             .key(&inner.waiting_putters)
+            .key(&inner.delayed)
             .arg(GROUP)
             .arg(&inner.channel)
             .arg(inner.capacity.unwrap_or(0))
@@ -489,10 +639,11 @@ where
     }
 
     /// Takes the first waiting item (or one whose lease expired with
-    /// another consumer), waiting until one is put.
+    /// another consumer), waiting until one is put or a delayed item is due.
     ///
-    /// After [`shutdown`](Self::shutdown) it drains what is left, then fails
-    /// with [`Error::ShutDown`]. An entry whose bytes do not decode fails
+    /// After [`shutdown`](Self::shutdown) it drains what is left, delayed
+    /// items included (waiting until they are due), then fails with
+    /// [`Error::ShutDown`]. An entry whose bytes do not decode fails
     /// with [`Error::Decode`], holding the entry's id and raw bytes; the
     /// entry stays delivered to this handle, so acknowledge it with
     /// [`task_done`](Self::task_done) once dealt with (else it is delivered
@@ -512,12 +663,14 @@ where
             let notified = self.inner.events.items.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if let Some(delivery) = self.take_one(true).await? {
-                return delivery;
-            }
+            let later = match self.take_one(true).await? {
+                One::Got(delivery) => return delivery,
+                One::Nothing(later) => later,
+            };
             // Nothing waiting: a put anywhere publishes an event; a dead
-            // consumer's items come due only when their lease expires.
-            self.wait(notified).await;
+            // consumer's items come due only when their lease expires, a
+            // delayed item when its time comes.
+            self.wait_at_most(notified, later).await;
         }
     }
 
@@ -542,8 +695,8 @@ where
     /// ```
     pub async fn try_get(&self) -> Result<Delivery<T>, Error> {
         match self.take_one(false).await? {
-            Some(delivery) => delivery,
-            None => Err(Error::Empty),
+            One::Got(delivery) => delivery,
+            One::Nothing(_) => Err(Error::Empty),
         }
     }
 
@@ -591,7 +744,7 @@ where
             let notified = self.inner.events.items.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            match self.take(max.min(MAX_BATCH), true).await? {
+            let later = match self.take(max.min(MAX_BATCH), true).await? {
                 Taken::ShutDown => return Err(Error::ShutDown),
                 Taken::Entries(entries) if !entries.is_empty() => {
                     return Ok(entries
@@ -599,9 +752,10 @@ where
                         .map(|(id, raw)| decode(id, raw))
                         .collect());
                 }
-                Taken::Entries(_) => {}
-            }
-            self.wait(notified).await;
+                Taken::Entries(_) => None,
+                Taken::Later(later) => Some(later),
+            };
+            self.wait_at_most(notified, later).await;
         }
     }
 
@@ -610,7 +764,18 @@ where
     /// again, which renews its registration (it lives twice as long) and
     /// finds entries whose lease expired meanwhile.
     async fn wait(&self, notified: std::pin::Pin<&mut tokio::sync::futures::Notified<'_>>) {
-        let _ = tokio::time::timeout(self.recheck(), notified).await;
+        self.wait_at_most(notified, None).await;
+    }
+
+    /// Waits as [`wait`](Self::wait) does, but no longer than `later` (when
+    /// the earliest delayed item is due).
+    async fn wait_at_most(
+        &self,
+        notified: std::pin::Pin<&mut tokio::sync::futures::Notified<'_>>,
+        later: Option<Duration>,
+    ) {
+        let period = later.map_or(self.recheck(), |later| later.min(self.recheck()));
+        let _ = tokio::time::timeout(period, notified).await;
     }
 
     /// How often a waiter looks again by itself: the visibility timeout, at
@@ -626,15 +791,16 @@ where
         lease_millis(self.recheck().saturating_mul(2))
     }
 
-    /// One run of the get script for one item: `None` if nothing is waiting.
-    async fn take_one(&self, wait: bool) -> Result<Option<Result<Delivery<T>, Error>>, Error> {
-        match self.take(1, wait).await? {
-            Taken::ShutDown => Ok(Some(Err(Error::ShutDown))),
-            Taken::Entries(entries) => Ok(entries
-                .into_iter()
-                .next()
-                .map(|(id, raw)| decode(id, raw).map_err(Error::from))),
-        }
+    /// One run of the get script for one item.
+    async fn take_one(&self, wait: bool) -> Result<One<T>, Error> {
+        Ok(match self.take(1, wait).await? {
+            Taken::ShutDown => One::Got(Err(Error::ShutDown)),
+            Taken::Later(later) => One::Nothing(Some(later)),
+            Taken::Entries(entries) => match entries.into_iter().next() {
+                Some((id, raw)) => One::Got(decode(id, raw).map_err(Error::from)),
+                None => One::Nothing(None),
+            },
+        })
     }
 
     /// Whether this get should look for expired leases before new entries:
@@ -662,6 +828,7 @@ where
             .key(&inner.shutdown_key)
             .key(&inner.waiting_putters)
             .key(&inner.waiting_getters)
+            .key(&inner.delayed)
             .arg(GROUP)
             .arg(&inner.channel)
             .arg(&inner.consumer)
@@ -670,12 +837,21 @@ where
             .arg(flag(self.claim_due()))
             .arg(flag(wait))
             .arg(self.registration_millis())
+            .arg(inner.capacity.unwrap_or(0))
             .invoke_async(&mut inner.manager.clone())
             .await
             .map_err(Error::from_redis)?;
         let mut reply = reply.into_iter();
-        if reply.next().as_deref() != Some(b"ok") {
-            return Ok(Taken::ShutDown);
+        match reply.next().as_deref() {
+            Some(b"ok") => {}
+            Some(b"wait") => {
+                let millis = reply
+                    .next()
+                    .and_then(|ms| String::from_utf8(ms).ok()?.parse().ok())
+                    .unwrap_or(1);
+                return Ok(Taken::Later(Duration::from_millis(millis)));
+            }
+            _ => return Ok(Taken::ShutDown),
         }
         let mut entries = Vec::with_capacity(reply.len() / 2);
         while let (Some(id), Some(raw)) = (reply.next(), reply.next()) {
@@ -702,6 +878,7 @@ where
         let acked: u64 = scripts::ACK
             .key(&inner.stream)
             .key(&inner.waiting_joiners)
+            .key(&inner.delayed)
             .arg(GROUP)
             .arg(&inner.channel)
             .arg(id)
@@ -731,6 +908,7 @@ where
             invocation
                 .key(&inner.stream)
                 .key(&inner.waiting_joiners)
+                .key(&inner.delayed)
                 .arg(GROUP)
                 .arg(&inner.channel);
             for id in chunk {
@@ -786,7 +964,7 @@ where
     }
 
     /// Waits until every item put by any process has been acknowledged (the
-    /// queue holds no unfinished item).
+    /// queue holds no unfinished item, delayed items included).
     ///
     /// # Cancel safety
     ///
@@ -808,7 +986,7 @@ where
     }
 
     /// Returns the number of unfinished items: put by any process and not
-    /// yet acknowledged (waiting or delivered).
+    /// yet acknowledged (waiting, delivered, or delayed and not yet due).
     ///
     /// # Cancel safety
     ///
@@ -839,6 +1017,7 @@ where
         scripts::UNFINISHED
             .key(&inner.stream)
             .key(&inner.waiting_joiners)
+            .key(&inner.delayed)
             .arg(flag(join))
             .arg(self.registration_millis())
             .invoke_async(&mut inner.manager.clone())
@@ -847,7 +1026,9 @@ where
     }
 
     /// Returns the number of waiting items (put, not yet got), across all
-    /// processes.
+    /// processes. Delayed items count once they are due and the capacity
+    /// leaves them room: puts and gets of any process move them into the
+    /// queue.
     ///
     /// # Cancel safety
     ///
@@ -860,7 +1041,9 @@ where
         let inner = &*self.inner;
         scripts::LEN
             .key(&inner.stream)
+            .key(&inner.delayed)
             .arg(GROUP)
+            .arg(inner.capacity.unwrap_or(0))
             .invoke_async(&mut inner.manager.clone())
             .await
             .map_err(Error::from_redis)
@@ -917,9 +1100,10 @@ where
 
     /// Shuts the queue down for every process: puts fail with
     /// [`Error::ShutDown`] (handing their item back), gets drain what is
-    /// waiting and then fail. Items already delivered can still be
-    /// acknowledged, and [`join`](Self::join) still waits for them. Returns
-    /// `true` if this call shut it down, `false` if it already was.
+    /// waiting and the delayed items as they come due, and then fail. Items
+    /// already delivered can still be acknowledged, and [`join`](Self::join)
+    /// still waits for them. Returns `true` if this call shut it down,
+    /// `false` if it already was.
     ///
     /// The flag stays in Redis: a queue shut down stays so for handles
     /// opened later.
@@ -949,14 +1133,17 @@ where
     }
 
     /// Shuts the queue down as [`shutdown`](Self::shutdown) does, and takes
-    /// every waiting item out of it (they count as finished for
-    /// [`join`](Self::join)), handing them back. An entry that does not
-    /// decode is handed back as its [`DecodeError`], raw bytes included.
+    /// every waiting item out of it, then every delayed item in due order
+    /// (they count as finished for [`join`](Self::join)), handing them
+    /// back. An entry that does not decode is handed back as its
+    /// [`DecodeError`], raw bytes included (a delayed item's id is its
+    /// sequence number in the delayed set, empty for a member that is not
+    /// in the queue's format).
     ///
     /// # Cancel safety
     ///
     /// Not cancel safe: if cancelled while its script is in flight, the
-    /// waiting items are removed from Redis and lost.
+    /// waiting and delayed items are removed from Redis and lost.
     ///
     /// # Examples
     ///
@@ -986,6 +1173,7 @@ where
         let reply: Vec<Vec<u8>> = scripts::SHUTDOWN
             .key(&inner.stream)
             .key(&inner.shutdown_key)
+            .key(&inner.delayed)
             .arg(GROUP)
             .arg(&inner.channel)
             .arg(if immediate { "1" } else { "0" })
@@ -1017,6 +1205,13 @@ where
             .await
             .map_err(Error::from_redis)
     }
+}
+
+/// What one get script run for one item gave: the item (or why not), or
+/// nothing now (and when the earliest delayed item is due, if any).
+enum One<T> {
+    Got(Result<Delivery<T>, Error>),
+    Nothing(Option<Duration>),
 }
 
 /// Decodes one entry's bytes, keeping them in the error if they are not an

@@ -5,6 +5,15 @@
 //! Keys: `KEYS[1]` the stream, `KEYS[2]` the shutdown flag. The consumer
 //! group is always `ARGV[1]`, the event channel `ARGV[2]`.
 //!
+//! **Delayed items** wait in a sorted set (`…:d`) scored by their due time
+//! (server `TIME`, unix ms); each member is a 20-digit sequence number from
+//! `…:dseq`, a `:`, and the item's JSON, so members are unique and items
+//! due at the same millisecond keep their put order. `PUT` and `GET` move
+//! the due ones into the stream first (only when the set exists: one
+//! `EXISTS` otherwise), in due order and only as far as the capacity leaves
+//! room. A member in another shape is moved whole, as raw bytes, so that
+//! the getter sees a decode error and the other items still flow.
+//!
 //! **Events only when someone waits.** A caller about to wait registers in
 //! the same script that found it must wait (an item, room, or the end of
 //! the work): it sets a marker key (`…:w:get`, `…:w:put`, `…:w:join`) that
@@ -29,31 +38,105 @@ fn script(body: &str) -> Script {
     Script::new(&format!("{REGISTER}{body}"))
 }
 
+/// The delayed set's helpers: the server clock in ms, a member's parts,
+/// promotion of due members, and the time until the next one is due.
+///
+/// `promote(stream, set, group, cap)` moves up to 1 000 due members (so a
+/// backlog never holds Redis for long) into `stream`, as far as the
+/// capacity `cap` (0: unbounded) leaves room for waiting items, and returns
+/// how many it moved. `next_due(set)` is nil when the set is empty, else
+/// the ms until its earliest member is due (at least 1).
+const DELAYED: &str = r"
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function split(member)
+  if #member > 20 and string.sub(member, 21, 21) == ':' and string.find(string.sub(member, 1, 20), '^%d+$') then
+    return string.sub(member, 1, 20), string.sub(member, 22)
+  end
+  return '', member
+end
+local function promote(stream, set, group, cap)
+  local first = redis.call('ZRANGE', set, 0, 0, 'WITHSCORES')
+  if #first == 0 then return 0 end
+  local now = now_ms()
+  if tonumber(first[2]) > now then return 0 end
+  local room = 1000
+  if cap > 0 then
+    local waiting = redis.call('XLEN', stream) - redis.call('XPENDING', stream, group)[1]
+    room = math.min(room, cap - waiting)
+  end
+  if room <= 0 then return 0 end
+  local due = redis.call('ZRANGEBYSCORE', set, '-inf', string.format('%.0f', now), 'LIMIT', 0, room)
+  for _, member in ipairs(due) do
+    local _, value = split(member)
+    redis.call('XADD', stream, '*', 'v', value)
+  end
+  if #due > 0 then redis.call('ZREM', set, unpack(due)) end
+  return #due
+end
+local function next_due(set)
+  local first = redis.call('ZRANGE', set, 0, 0, 'WITHSCORES')
+  if #first == 0 then return nil end
+  return math.max(tonumber(first[2]) - now_ms(), 1)
+end
+";
+
+fn delayed_script(body: &str) -> Script {
+    Script::new(&format!("{REGISTER}{DELAYED}{body}"))
+}
+
 /// Adds as many of `ARGV[6..]` as the capacity `ARGV[3]` (0: unbounded)
-/// leaves room for. Returns the number added, or -1 if the queue is shut
-/// down. Waiting items are the stream's entries minus those delivered and
-/// not yet acknowledged. Publishes `p` if getters wait (`KEYS[3]`); when
-/// nothing fits and `ARGV[4] == '1'`, registers the caller as a waiting
-/// putter (`KEYS[4]`, for `ARGV[5]` ms).
+/// leaves room for, after moving the due delayed items (`KEYS[5]`) in, so
+/// that an item due earlier comes out before one put now. Returns the
+/// number added, or -1 if the queue is shut down. Waiting items are the
+/// stream's entries minus those delivered and not yet acknowledged.
+/// Publishes `p` if getters wait (`KEYS[3]`); when nothing fits and
+/// `ARGV[4] == '1'`, registers the caller as a waiting putter (`KEYS[4]`,
+/// for `ARGV[5]` ms).
 pub(crate) static PUT: LazyLock<Script> = LazyLock::new(|| {
-    script(
+    delayed_script(
         r"
 if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
-local room = #ARGV - 5
 local cap = tonumber(ARGV[3])
+local promoted = 0
+if redis.call('EXISTS', KEYS[5]) == 1 then promoted = promote(KEYS[1], KEYS[5], ARGV[1], cap) end
+local room = #ARGV - 5
 if cap > 0 then
   local waiting = redis.call('XLEN', KEYS[1]) - redis.call('XPENDING', KEYS[1], ARGV[1])[1]
-  room = math.min(room, cap - waiting)
+  room = math.max(math.min(room, cap - waiting), 0)
 end
 for i = 6, 5 + room do
   redis.call('XADD', KEYS[1], '*', 'v', ARGV[i])
 end
-if room > 0 then
-  if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PUBLISH', ARGV[2], 'p') end
-  return room
+if room + promoted > 0 and redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('PUBLISH', ARGV[2], 'p')
 end
+if room > 0 then return room end
 if ARGV[4] == '1' then register(KEYS[4], ARGV[5]) end
 return 0
+",
+    )
+});
+
+/// Adds the delayed item `ARGV[4]` to the set `KEYS[1]`, due `ARGV[3]` ms
+/// after the server's `TIME` when `ARGV[1] == 'after'`, else at the unix
+/// time `ARGV[3]` ms (this script has no group: `ARGV[1]` is the mode).
+/// Its member takes the next number of `KEYS[4]`.
+/// Returns 1, or -1 if the queue is shut down (`KEYS[2]`). Publishes `p` if
+/// getters wait (`KEYS[3]`), so that one sleeping until a later due time
+/// looks at this one.
+pub(crate) static DELAY: LazyLock<Script> = LazyLock::new(|| {
+    delayed_script(
+        r"
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+local due = tonumber(ARGV[3])
+if ARGV[1] == 'after' then due = now_ms() + due end
+local seq = redis.call('INCR', KEYS[4])
+redis.call('ZADD', KEYS[1], string.format('%.0f', due), string.format('%020d', seq) .. ':' .. ARGV[4])
+if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PUBLISH', ARGV[2], 'p') end
+return 1
 ",
     )
 });
@@ -63,16 +146,24 @@ return 0
 /// first when `ARGV[6] == '1'` (the handle asks every quarter lease, so
 /// expired entries never starve), else only when nothing new is waiting
 /// (sparing the busy path an `XAUTOCLAIM` scan).
-/// Returns `{'ok', id, value, ...}`, or `{'shutdown'}` when nothing is left
-/// and the queue is shut down. An entry without a `v` field gives its first
-/// value, so a malformed entry still reaches the caller as raw bytes.
+/// Due delayed items (`KEYS[5]`) move into the stream first, as far as the
+/// capacity `ARGV[9]` leaves room, and again after new entries were taken,
+/// so that a due item enters as soon as a get makes room.
+/// Returns `{'ok', id, value, ...}`; when nothing was taken, `{'wait', ms}`
+/// if delayed items remain (the earliest is due in `ms`, server clock),
+/// else `{'shutdown'}` if the queue is shut down. An entry without a `v`
+/// field gives its first value, so a malformed entry still reaches the
+/// caller as raw bytes.
 /// Publishes `s` after taking new entries if putters wait (`KEYS[3]`); when
 /// nothing was taken and `ARGV[7] == '1'`, registers the caller as a
 /// waiting getter (`KEYS[4]`, for `ARGV[8]` ms).
 pub(crate) static GET: LazyLock<Script> = LazyLock::new(|| {
-    script(
+    delayed_script(
         r"
 local out = {'ok'}
+local cap = tonumber(ARGV[9])
+local delayed = redis.call('EXISTS', KEYS[5]) == 1
+if delayed then promote(KEYS[1], KEYS[5], ARGV[1], cap) end
 local function take(entries)
   for _, entry in ipairs(entries) do
     local fields = entry[2]
@@ -96,12 +187,15 @@ if #out == 1 then
   if read then
     take(read[1][2])
     if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PUBLISH', ARGV[2], 's') end
+    if delayed then promote(KEYS[1], KEYS[5], ARGV[1], cap) end
   end
 end
 if #out == 1 and ARGV[6] ~= '1' then claim() end
 if #out == 1 then
-  if redis.call('EXISTS', KEYS[2]) == 1 then return {'shutdown'} end
+  local wait = delayed and next_due(KEYS[5])
+  if not wait and redis.call('EXISTS', KEYS[2]) == 1 then return {'shutdown'} end
   if ARGV[7] == '1' then register(KEYS[4], ARGV[8]) end
+  if wait then return {'wait', string.format('%.0f', wait)} end
 end
 return out
 ",
@@ -109,8 +203,9 @@ return out
 });
 
 /// Acknowledges and deletes the entries `ARGV[3..]` that are still pending;
-/// publishes `d` when no entry is left unfinished and joiners wait
-/// (`KEYS[2]`). Returns how many were acknowledged now.
+/// publishes `d` when no entry is left unfinished (none in the stream, no
+/// delayed item in `KEYS[3]`) and joiners wait (`KEYS[2]`). Returns how
+/// many were acknowledged now.
 pub(crate) static ACK: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
@@ -121,7 +216,8 @@ for i = 3, #ARGV do
     acked = acked + 1
   end
 end
-if acked > 0 and redis.call('XLEN', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[2]) == 1 then
+if acked > 0 and redis.call('XLEN', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[2]) == 1
+  and redis.call('ZCARD', KEYS[3]) == 0 then
   redis.call('PUBLISH', ARGV[2], 'd')
 end
 return acked
@@ -143,33 +239,45 @@ return 1
     )
 });
 
-/// The number of unfinished entries (waiting or delivered); when there are
-/// some and `ARGV[1] == '1'`, registers the caller as a joiner (`KEYS[2]`,
-/// for `ARGV[2]` ms).
+/// The number of unfinished items (waiting, delivered, or delayed in
+/// `KEYS[3]`); when there are some and `ARGV[1] == '1'`, registers the
+/// caller as a joiner (`KEYS[2]`, for `ARGV[2]` ms).
 pub(crate) static UNFINISHED: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
-local n = redis.call('XLEN', KEYS[1])
+local n = redis.call('XLEN', KEYS[1]) + redis.call('ZCARD', KEYS[3])
 if n > 0 and ARGV[1] == '1' then register(KEYS[2], ARGV[2]) end
 return n
 ",
     )
 });
 
-/// The number of waiting (undelivered) entries.
+/// The number of waiting (undelivered) entries, counting the delayed items
+/// of `KEYS[2]` that are due and that the capacity `ARGV[2]` leaves room
+/// for: those the next put or get moves into the stream.
 pub(crate) static LEN: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    delayed_script(
         r"
-return redis.call('XLEN', KEYS[1]) - redis.call('XPENDING', KEYS[1], ARGV[1])[1]
+local waiting = redis.call('XLEN', KEYS[1]) - redis.call('XPENDING', KEYS[1], ARGV[1])[1]
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  local due = redis.call('ZCOUNT', KEYS[2], '-inf', string.format('%.0f', now_ms()))
+  local cap = tonumber(ARGV[2])
+  if cap > 0 then due = math.max(math.min(due, cap - waiting), 0) end
+  waiting = waiting + due
+end
+return waiting
 ",
     )
 });
 
 /// Sets the shutdown flag and publishes `x`. With `ARGV[3] == '1'` it also
-/// takes every waiting entry out of the queue (acknowledged and deleted) and
-/// returns them. Returns `{was_shut_down, id, value, ...}`.
+/// takes every waiting entry out of the queue (acknowledged and deleted),
+/// then every delayed item of `KEYS[3]` in due order (the set is deleted),
+/// and returns them. Returns `{was_shut_down, id, value, ...}`; a delayed
+/// item's id is its sequence number (empty for a member in another shape,
+/// whose value is the whole member).
 pub(crate) static SHUTDOWN: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    delayed_script(
         r"
 local out = {tostring(redis.call('EXISTS', KEYS[2]))}
 redis.call('SET', KEYS[2], '1')
@@ -189,8 +297,16 @@ if ARGV[3] == '1' then
     end
   end
   redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], '~shutdown')
+  for _, member in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+    local id, value = split(member)
+    out[#out + 1] = id
+    out[#out + 1] = value
+  end
+  redis.call('DEL', KEYS[3])
 end
-if redis.call('XLEN', KEYS[1]) == 0 then redis.call('PUBLISH', ARGV[2], 'd') end
+if redis.call('XLEN', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[3]) == 0 then
+  redis.call('PUBLISH', ARGV[2], 'd')
+end
 redis.call('PUBLISH', ARGV[2], 'x')
 return out
 ",
