@@ -183,6 +183,45 @@ async fn a_shutdown_cuts_the_stream_short_with_an_error() {
     assert!(before.iter().all(Result::is_ok));
 }
 
+/// Polled under a deadline, the map's inputs see it; when it passes, the
+/// inputs in flight are dropped and the stream says why.
+#[tokio::test(start_paused = true)]
+async fn a_deadline_in_force_reaches_the_inputs_and_ends_the_stream() {
+    let pool = TaskPool::new(2);
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let seen = dropped.clone();
+    let mut results = pool.map(0..10_u64, move |i| {
+        let guard = DropGuard(seen.clone());
+        async move {
+            let _guard = guard;
+            sleep(Duration::from_secs(i)).await;
+            async_kit::deadline()
+        }
+    });
+    // The first two inputs (0 s and 1 s) finish under a 1.5 s budget.
+    let (first, expected) = async_kit::time::timeout(Duration::from_millis(1_500), async {
+        let first = results.next().await.unwrap().unwrap();
+        (first, async_kit::deadline())
+    })
+    .await
+    .unwrap();
+    assert!(expected.is_some());
+    assert_eq!(first, expected);
+    let rest: Vec<_> = results.collect().await;
+    let (last, before) = rest.split_last().unwrap();
+    let err = last.as_ref().unwrap_err();
+    assert!(err.is_elapsed(), "{err:?}");
+    assert!(
+        before
+            .iter()
+            .all(|r| r.as_ref().is_ok_and(|d| *d == expected))
+    );
+    // Every input taken was dropped: done, or cut at the deadline.
+    pool.join().await;
+    assert!(dropped.load(Ordering::SeqCst) >= 2);
+    assert!(rest.len() < 10);
+}
+
 #[test]
 fn auto_traits() {
     fn send_unpin<T: Send + Unpin>() {}

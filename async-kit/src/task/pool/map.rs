@@ -12,10 +12,12 @@ use futures_core::Stream;
 use futures_util::FutureExt;
 use futures_util::task::AtomicWaker;
 use tokio::sync::{Semaphore, mpsc};
+use tokio::time::Instant;
 
 use super::error::{SpawnError, TaskError};
 use super::handle::TaskHandle;
 use super::task_pool::TaskPool;
+use crate::time::Elapsed;
 
 /// Inputs each worker may have taken and not yet seen yielded, unless
 /// [`Map::window`] says otherwise.
@@ -65,6 +67,10 @@ pub struct Map<T> {
     eager: usize,
     limit: usize,
     launching: Option<Launch>,
+    // The deadline in force when the last worker was launched: the workers
+    // inherit it (see `TaskPool::spawn`), so workers gone before the inputs
+    // ran out were stopped by it once it has passed.
+    deadline: Option<Instant>,
     workers: Vec<TaskHandle<()>>,
     results: mpsc::UnboundedReceiver<Batch<T>>,
     // The batch being yielded.
@@ -126,7 +132,10 @@ impl TaskPool {
     /// A panic in `f` or in its future yields [`TaskError::Panicked`] for
     /// that input, and the others go on. If the pool shuts down before every
     /// input is done, the stream yields one [`TaskError::Shutdown`] and
-    /// ends. The pool's [`figures`](TaskPool::figures) count the map's
+    /// ends. The workers inherit the deadline in force where the stream is
+    /// polled (as [`spawn`](TaskPool::spawn) does), so each input's future
+    /// sees it; if it passes before every input is done, the stream yields
+    /// one [`TaskError::Elapsed`] and ends. The pool's [`figures`](TaskPool::figures) count the map's
     /// worker tasks, not its inputs.
     ///
     /// # Panics
@@ -190,6 +199,7 @@ impl TaskPool {
             eager: threads.min(limit),
             limit,
             launching: None,
+            deadline: None,
             workers: Vec::new(),
             results,
             received: Vec::new().into_iter(),
@@ -327,6 +337,7 @@ impl<T> Map<T> {
                 self.launched += 1;
                 let worker = make_worker();
                 let pool = self.pool.clone();
+                self.deadline = crate::deadline();
                 self.launching = Some(Box::pin(async move { pool.spawn(worker).await }));
             }
             let Some(launching) = self.launching.as_mut() else {
@@ -412,9 +423,18 @@ impl<T> Stream for Map<T> {
                 None => {
                     this.done = true;
                     // Every worker is gone: either the inputs ran out, or the
-                    // pool shut down first.
-                    let cut_short = !this.shared.exhausted.load(Ordering::Acquire);
-                    return Poll::Ready(cut_short.then_some(Err(TaskError::Shutdown)));
+                    // pool shut down first, or the deadline they inherited
+                    // passed.
+                    if this.shared.exhausted.load(Ordering::Acquire) {
+                        return Poll::Ready(None);
+                    }
+                    let stopped = match this.deadline {
+                        Some(deadline) if Instant::now() >= deadline => {
+                            TaskError::Elapsed(Elapsed::new(true))
+                        }
+                        _ => TaskError::Shutdown,
+                    };
+                    return Poll::Ready(Some(Err(stopped)));
                 }
             }
         }
