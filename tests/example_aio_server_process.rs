@@ -1,23 +1,15 @@
 //! The `aio_server` program as a user runs it: signals, flags, a port in
 //! use, and a flood under a low open-file limit.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::mpsc;
 use std::time::Duration;
 
-fn server_path() -> PathBuf {
-    // target/<profile>/deps/<this test> → target/<profile>/examples/aio_server
-    let mut path = std::env::current_exe().unwrap();
-    path.pop();
-    path.pop();
-    path.push("examples");
-    path.push("aio_server");
-    assert!(path.exists(), "plain `cargo test` builds the examples");
-    path
-}
+mod examples_support;
+
+use examples_support::{example, spawn_with_lines};
 
 /// A running `aio_server` and the lines it prints.
 struct Server {
@@ -36,27 +28,13 @@ impl Server {
                 let mut cmd = Command::new("sh");
                 cmd.arg("-c")
                     .arg(format!("ulimit -n {n} && exec \"$0\" \"$@\""))
-                    .arg(server_path());
+                    .arg(example("aio_server").get_program());
                 cmd
             }
-            None => Command::new(server_path()),
+            None => example("aio_server"),
         };
-        let mut child = cmd
-            .args(["--addr", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        let (send, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in stdout.lines().map_while(Result::ok) {
-                if send.send(line).is_err() {
-                    return;
-                }
-            }
-        });
+        cmd.args(["--addr", "127.0.0.1:0"]).args(args);
+        let (child, lines) = spawn_with_lines(&mut cmd);
         let first = lines
             .recv_timeout(Duration::from_secs(30))
             .expect("it starts");
@@ -170,7 +148,7 @@ fn a_second_ctrl_c_stops_at_once() {
 fn a_host_name_is_resolved_and_a_port_in_use_is_named() {
     let server = Server::start(None, &["--addr", "localhost:0"]);
     assert!(server.addr.ip().is_loopback(), "{}", server.addr);
-    let out = Command::new(server_path())
+    let out = example("aio_server")
         .args(["--addr", &server.addr.to_string()])
         .output()
         .unwrap();
@@ -192,7 +170,7 @@ fn zero_limits_and_timeouts_are_refused() {
         ["--header-timeout", "0s"],
         ["--request-timeout", "0ms"],
     ] {
-        let out = Command::new(server_path()).args(args).output().unwrap();
+        let out = example("aio_server").args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("is zero"), "{args:?}: {stderr}");

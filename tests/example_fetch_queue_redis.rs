@@ -7,30 +7,21 @@
 #[path = "../async-kit-redis/tests/support/mod.rs"]
 mod support;
 
+mod examples_support;
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::io::Read;
+use std::process::{Child, Command, ExitStatus};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use examples_support::{example, spawn_with_lines};
 use support::RedisServer;
 use support::process::CAP;
 
 fn fetch_queue() -> Command {
-    // target/<profile>/deps/<this test> → target/<profile>/examples/fetch_queue
-    let mut path: PathBuf = std::env::current_exe().unwrap();
-    path.pop();
-    path.pop();
-    path.push("examples");
-    path.push("fetch_queue");
-    assert!(
-        path.exists(),
-        "{} was not built: plain `cargo test` builds the examples, `--test` alone does not",
-        path.display()
-    );
-    Command::new(path)
+    example("fetch_queue")
 }
 
 /// A running `fetch_queue` process and the lines it prints.
@@ -49,21 +40,7 @@ struct Ended {
 
 impl Running {
     fn spawn(cmd: &mut Command) -> Running {
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run the fetch_queue example");
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        let (send, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in stdout.lines().map_while(Result::ok) {
-                if send.send(line).is_err() {
-                    return;
-                }
-            }
-        });
+        let (mut child, lines) = spawn_with_lines(cmd);
         let mut stderr = child.stderr.take().unwrap();
         let stderr = std::thread::spawn(move || {
             let mut text = String::new();

@@ -1,23 +1,11 @@
 //! Runs the example programs themselves (cargo builds them for `cargo test`)
 //! and checks what they print.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn example(name: &str) -> Command {
-    // target/<profile>/deps/<this test> → target/<profile>/examples/<name>
-    let mut path: PathBuf = std::env::current_exe().unwrap();
-    path.pop();
-    path.pop();
-    path.push("examples");
-    path.push(name);
-    assert!(
-        path.exists(),
-        "{} was not built: plain `cargo test` builds the examples, `--test` alone does not",
-        path.display()
-    );
-    Command::new(path)
-}
+mod examples_support;
+
+use examples_support::example;
 
 fn run(cmd: &mut Command) -> (Output, String) {
     let out = cmd.output().unwrap();

@@ -14,22 +14,8 @@ use async_kit::task::{
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-/// Runs `async fn $name()` on both runtimes.
-macro_rules! both_runtimes {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(start_paused = true)]
-            async fn current_thread() {
-                super::$name(false).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn multi_thread() {
-                super::$name(true).await;
-            }
-        }
-    )*};
-}
+#[macro_use]
+mod both_runtimes;
 
 both_runtimes!(
     a_failing_child_cancels_a_sleeping_sibling_at_once,

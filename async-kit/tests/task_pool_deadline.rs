@@ -12,22 +12,8 @@ use std::time::Duration;
 use async_kit::task::{Outcome, TaskError, TaskGroup, TaskPool};
 use tokio::time::Instant;
 
-/// Runs `async fn $name(multi: bool)` on both runtimes.
-macro_rules! both_runtimes {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(start_paused = true)]
-            async fn current_thread() {
-                super::$name(false).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn multi_thread() {
-                super::$name(true).await;
-            }
-        }
-    )*};
-}
+#[macro_use]
+mod both_runtimes;
 
 both_runtimes!(
     a_task_sees_the_spawners_deadline_and_is_stopped_at_it,

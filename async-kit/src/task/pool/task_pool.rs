@@ -306,10 +306,7 @@ impl TaskPool {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        match self.shared().slots.acquire().await {
-            Ok(()) => Ok(self.shared().submit(fut, true)),
-            Err(_) => Err(SpawnError(fut)),
-        }
+        self.spawn_with(fut, true).await
     }
 
     /// Like [`spawn`](TaskPool::spawn), but the task does not inherit the
@@ -356,8 +353,22 @@ impl TaskPool {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        self.spawn_with(fut, false).await
+    }
+
+    /// Waits for a slot, then submits `fut`, passing the deadline in force
+    /// on if `inherit` (and the pool does).
+    async fn spawn_with<F>(
+        &self,
+        fut: F,
+        inherit: bool,
+    ) -> Result<TaskHandle<F::Output>, SpawnError<F>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         match self.shared().slots.acquire().await {
-            Ok(()) => Ok(self.shared().submit(fut, false)),
+            Ok(()) => Ok(self.shared().submit(fut, inherit)),
             Err(_) => Err(SpawnError(fut)),
         }
     }
