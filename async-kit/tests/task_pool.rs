@@ -587,6 +587,52 @@ async fn shrink_keeps_admitted_tasks_concurrent() {
     assert_eq!(pool.figures().completed, 8);
 }
 
+/// After a shrink, an idle worker that takes a job and finds itself over
+/// the limit retires and hands the job back to the *front* of the queue, so
+/// the jobs queued behind it do not overtake it. (The current-thread run
+/// is the one that reproduces the old bug, `[1, 2, 3, 4, 0]`, every time;
+/// on the multi-thread runtime the timing decides.)
+async fn a_retiring_worker_keeps_the_queue_order() {
+    let pool = TaskPool::builder().limit(2).queue_capacity(8).build();
+    // Two tasks that only finish together start both workers.
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    for _ in 0..2 {
+        let barrier = barrier.clone();
+        drop(
+            pool.spawn(async move {
+                barrier.wait().await;
+            })
+            .await
+            .unwrap(),
+        );
+    }
+    pool.join().await;
+    assert_eq!(pool.figures().workers, 2);
+    pool.set_limit(1);
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    for i in 0..5 {
+        let order = order.clone();
+        drop(
+            pool.spawn(async move { order.lock().unwrap().push(i) })
+                .await
+                .unwrap(),
+        );
+    }
+    pool.join().await;
+    assert_eq!(*order.lock().unwrap(), [0, 1, 2, 3, 4]);
+    assert_eq!(pool.figures().workers, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retiring_worker_keeps_the_queue_order_current_thread() {
+    a_retiring_worker_keeps_the_queue_order().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retiring_worker_keeps_the_queue_order_multi_thread() {
+    a_retiring_worker_keeps_the_queue_order().await;
+}
+
 #[tokio::test(start_paused = true)]
 async fn shrink_keeps_admitted_tasks_concurrent_current_thread() {
     shrink_keeps_admitted_tasks_concurrent().await;

@@ -6,8 +6,8 @@
 //!   start, the tasks running (itself included) are at most the highest
 //!   limit in force since the oldest task still alive was admitted (tasks
 //!   admitted before a shrink keep their places; which task takes such a
-//!   place is not promised: a worker retiring after a shrink requeues the
-//!   job it took behind later ones);
+//!   place is not part of this model: the queue order after a shrink is
+//!   tested on its own, in `task_pool.rs`);
 //! - every task is reported exactly once: its handle gives one outcome that
 //!   agrees with what its body did (completed ⇔ `Ok`), its future is
 //!   dropped exactly once, and the figures count each task once.

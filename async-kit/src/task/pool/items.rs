@@ -73,6 +73,19 @@ impl<T> Items<T> {
         })
     }
 
+    /// Puts `item` back at the front (a job a retiring worker took), or
+    /// hands it back once the queue is closed.
+    pub(super) fn push_front(&self, item: T) -> Result<(), T> {
+        self.locked(|deque| {
+            if self.closed.load(Ordering::Relaxed) {
+                return Err(item);
+            }
+            deque.push_front(item);
+            self.len.store(deque.len(), Ordering::Release);
+            Ok(())
+        })
+    }
+
     pub(super) fn pop(&self) -> Option<T> {
         self.locked(|deque| {
             let item = deque.pop_front()?;

@@ -55,6 +55,14 @@ impl<T> Queue<T> {
         Ok(())
     }
 
+    /// Puts an item back at the front, where it was taken from, or hands
+    /// it back if the queue is closed.
+    pub(super) fn push_front(&self, item: T) -> Result<(), T> {
+        self.items.push_front(item)?;
+        self.wake_one();
+        Ok(())
+    }
+
     fn wake_one(&self) {
         // While a wake-up is in flight, the worker it reaches will pass it
         // on, so a plain load spares the read-modify-write. A `false` set by

@@ -36,6 +36,15 @@ impl<T> Items<T> {
         Ok(())
     }
 
+    pub(super) fn push_front(&self, item: T) -> Result<(), T> {
+        let mut inner = self.inner.lock().unwrap();
+        if inner.1 {
+            return Err(item);
+        }
+        inner.0.push_front(item);
+        Ok(())
+    }
+
     pub(super) fn pop(&self) -> Option<T> {
         self.inner.lock().unwrap().0.pop_front()
     }

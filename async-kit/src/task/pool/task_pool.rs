@@ -993,8 +993,9 @@ async fn work(shared: Arc<Shared>) {
         };
         if shared.retire_if_over_limit() {
             // The limit shrank while this worker waited: hand the job to
-            // the workers that stay (or to the queue, for a limit of zero).
-            if let Err(job) = shared.queue.push(job) {
+            // the workers that stay (or to the queue, for a limit of zero),
+            // at the front, so it still runs before the jobs behind it.
+            if let Err(job) = shared.queue.push_front(job) {
                 drop(job);
                 shared.finish(Outcome::Aborted);
             }
