@@ -14,6 +14,15 @@
 //! room. A member in another shape is moved whole, as raw bytes, so that
 //! the getter sees a decode error and the other items still flow.
 //!
+//! **Priority queues** keep their waiting items in another sorted set
+//! (`…:pq`) scored by priority, members in the same shape (numbered from
+//! `…:pseq`), so equal priorities keep their put order. `PRIORITY_PUT`
+//! adds to it; the other scripts take the set as an extra, last key and
+//! only then look at it, so a FIFO queue's scripts run as before: `GET`
+//! moves the smallest members into the stream just before it reads new
+//! entries (`ZPOPMIN`), so delivery, leases and acknowledgement stay the
+//! stream's.
+//!
 //! **Events only when someone waits.** A caller about to wait registers in
 //! the same script that found it must wait (an item, room, or the end of
 //! the work): it sets a marker key (`…:w:get`, `…:w:put`, `…:w:join`) that
@@ -120,6 +129,38 @@ return 0
     )
 });
 
+/// A priority queue's put: adds as many of the (priority, JSON) pairs
+/// `ARGV[6..]` to the set `KEYS[5]` as the capacity `ARGV[3]` (0:
+/// unbounded) leaves room for, each member the next number of `KEYS[6]`
+/// (one `INCRBY` for the batch), `:` and the JSON. Waiting items are the
+/// set's members and the stream's undelivered entries. Returns, publishes
+/// and registers as `PUT` does.
+pub(crate) static PRIORITY_PUT: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+local cap = tonumber(ARGV[3])
+local room = (#ARGV - 5) / 2
+if cap > 0 then
+  local waiting = redis.call('XLEN', KEYS[1]) - redis.call('XPENDING', KEYS[1], ARGV[1])[1]
+    + redis.call('ZCARD', KEYS[5])
+  room = math.max(math.min(room, cap - waiting), 0)
+end
+if room > 0 then
+  local first = redis.call('INCRBY', KEYS[6], room) - room
+  for i = 1, room do
+    local member = string.format('%020d', first + i) .. ':' .. ARGV[5 + 2 * i]
+    redis.call('ZADD', KEYS[5], ARGV[4 + 2 * i], member)
+  end
+  if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PUBLISH', ARGV[2], 'p') end
+  return room
+end
+if ARGV[4] == '1' then register(KEYS[4], ARGV[5]) end
+return 0
+",
+    )
+});
+
 /// Adds the delayed item `ARGV[4]` to the set `KEYS[1]`, due `ARGV[3]` ms
 /// after the server's `TIME` when `ARGV[1] == 'after'`, else at the unix
 /// time `ARGV[3]` ms (this script has no group: `ARGV[1]` is the mode).
@@ -157,6 +198,9 @@ return 1
 /// Publishes `s` after taking new entries if putters wait (`KEYS[3]`); when
 /// nothing was taken and `ARGV[7] == '1'`, registers the caller as a
 /// waiting getter (`KEYS[4]`, for `ARGV[8]` ms).
+/// A priority queue passes its set as `KEYS[6]`: before reading new
+/// entries, its `ARGV[4]` smallest members move into the stream, to be
+/// read in this run (a member in another shape moves whole, as raw bytes).
 pub(crate) static GET: LazyLock<Script> = LazyLock::new(|| {
     delayed_script(
         r"
@@ -183,6 +227,13 @@ local function claim()
 end
 if ARGV[6] == '1' then claim() end
 if #out == 1 then
+  if KEYS[6] then
+    local popped = redis.call('ZPOPMIN', KEYS[6], ARGV[4])
+    for i = 1, #popped, 2 do
+      local _, value = split(popped[i])
+      redis.call('XADD', KEYS[1], '*', 'v', value)
+    end
+  end
   local read = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[3], 'COUNT', ARGV[4], 'STREAMS', KEYS[1], '>')
   if read then
     take(read[1][2])
@@ -204,8 +255,8 @@ return out
 
 /// Acknowledges and deletes the entries `ARGV[3..]` that are still pending;
 /// publishes `d` when no entry is left unfinished (none in the stream, no
-/// delayed item in `KEYS[3]`) and joiners wait (`KEYS[2]`). Returns how
-/// many were acknowledged now.
+/// delayed item in `KEYS[3]`, none in a priority queue's set `KEYS[4]`) and
+/// joiners wait (`KEYS[2]`). Returns how many were acknowledged now.
 pub(crate) static ACK: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
@@ -217,7 +268,7 @@ for i = 3, #ARGV do
   end
 end
 if acked > 0 and redis.call('XLEN', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[2]) == 1
-  and redis.call('ZCARD', KEYS[3]) == 0 then
+  and redis.call('ZCARD', KEYS[3]) == 0 and (not KEYS[4] or redis.call('ZCARD', KEYS[4]) == 0) then
   redis.call('PUBLISH', ARGV[2], 'd')
 end
 return acked
@@ -239,13 +290,14 @@ return 1
     )
 });
 
-/// The number of unfinished items (waiting, delivered, or delayed in
-/// `KEYS[3]`); when there are some and `ARGV[1] == '1'`, registers the
+/// The number of unfinished items (waiting, delivered, delayed in
+/// `KEYS[3]`, or waiting in a priority queue's set `KEYS[4]`); when there are some and `ARGV[1] == '1'`, registers the
 /// caller as a joiner (`KEYS[2]`, for `ARGV[2]` ms).
 pub(crate) static UNFINISHED: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
 local n = redis.call('XLEN', KEYS[1]) + redis.call('ZCARD', KEYS[3])
+if KEYS[4] then n = n + redis.call('ZCARD', KEYS[4]) end
 if n > 0 and ARGV[1] == '1' then register(KEYS[2], ARGV[2]) end
 return n
 ",
@@ -254,7 +306,8 @@ return n
 
 /// The number of waiting (undelivered) entries, counting the delayed items
 /// of `KEYS[2]` that are due and that the capacity `ARGV[2]` leaves room
-/// for: those the next put or get moves into the stream.
+/// for: those the next put or get moves into the stream; and every member
+/// of a priority queue's set `KEYS[3]`.
 pub(crate) static LEN: LazyLock<Script> = LazyLock::new(|| {
     delayed_script(
         r"
@@ -265,6 +318,7 @@ if redis.call('EXISTS', KEYS[2]) == 1 then
   if cap > 0 then due = math.max(math.min(due, cap - waiting), 0) end
   waiting = waiting + due
 end
+if KEYS[3] then waiting = waiting + redis.call('ZCARD', KEYS[3]) end
 return waiting
 ",
     )
@@ -273,7 +327,8 @@ return waiting
 /// Sets the shutdown flag and publishes `x`. With `ARGV[3] == '1'` it also
 /// takes every waiting entry out of the queue (acknowledged and deleted),
 /// then every delayed item of `KEYS[3]` in due order (the set is deleted),
-/// and returns them. Returns `{was_shut_down, id, value, ...}`; a delayed
+/// then every member of a priority queue's set `KEYS[4]`, smallest first
+/// (deleted too), and returns them. Returns `{was_shut_down, id, value, ...}`; a delayed
 /// item's id is its sequence number (empty for a member in another shape,
 /// whose value is the whole member).
 pub(crate) static SHUTDOWN: LazyLock<Script> = LazyLock::new(|| {
@@ -303,8 +358,17 @@ if ARGV[3] == '1' then
     out[#out + 1] = value
   end
   redis.call('DEL', KEYS[3])
+  if KEYS[4] then
+    for _, member in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
+      local id, value = split(member)
+      out[#out + 1] = id
+      out[#out + 1] = value
+    end
+    redis.call('DEL', KEYS[4])
+  end
 end
-if redis.call('XLEN', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[3]) == 0 then
+if redis.call('XLEN', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[3]) == 0
+  and (not KEYS[4] or redis.call('ZCARD', KEYS[4]) == 0) then
   redis.call('PUBLISH', ARGV[2], 'd')
 end
 redis.call('PUBLISH', ARGV[2], 'x')
