@@ -573,3 +573,29 @@ async fn the_documented_examples_run() -> Result<(), Error> {
     queue.join().await?;
     Ok(())
 }
+
+fn send_sync_unpin<T: Send + Sync + Unpin>() {}
+
+fn send<T: Send>(_: &T) {}
+
+/// Compiles only if every future of the queue is `Send`.
+fn futures_are_send(redis: &Redis, queue: &RedisPriorityQueue<u32>) {
+    send(&RedisPriorityQueue::<u32>::open(redis, "x"));
+    send(&queue.put(0, 1));
+    send(&queue.try_put(0, 1));
+    send(&queue.put_many([(0, 1)]));
+    send(&queue.get());
+    send(&queue.try_get());
+    send(&queue.get_many(2));
+    send(&queue.get_guarded());
+    send(&queue.task_done("0-1"));
+    send(&queue.join());
+    send(&queue.shutdown_immediate());
+}
+
+#[test]
+fn handles_and_futures_are_send_and_sync() {
+    send_sync_unpin::<RedisPriorityQueue<u32>>();
+    send_sync_unpin::<async_kit_redis::RedisQueueBuilder<u32>>();
+    let _: fn(&Redis, &RedisPriorityQueue<u32>) = futures_are_send;
+}

@@ -40,7 +40,9 @@ const DEFAULT_VISIBILITY_TIMEOUT: Duration = Duration::from_secs(30);
 /// queue: a put in one process is got in another; [`join`](Self::join) in
 /// one process returns when the items put by every process have been
 /// acknowledged with [`task_done`](Self::task_done) by any process;
-/// [`shutdown`](Self::shutdown) is seen by all.
+/// [`shutdown`](Self::shutdown) is seen by all. For smallest-first order
+/// instead, open a [`RedisPriorityQueue`] (the same machinery, with a
+/// priority on each put).
 ///
 /// # Delivery: at least once
 ///
