@@ -16,7 +16,8 @@
 //!   [`Delivery`], [`DeliveryGuard`].
 //! - [`RedisPriorityQueue`]: `asyncio.PriorityQueue` across processes,
 //!   smallest priority first and ties first in, first out, on the same
-//!   machinery (`put(priority, item)`, the other verbs as [`RedisQueue`]'s).
+//!   machinery (`put(priority, item)`, delayed items with `put_after(delay,
+//!   priority, item)`, the other verbs as [`RedisQueue`]'s).
 //! - [`RedisLimiter`]: one concurrency limit for every replica (`run`,
 //!   `acquire`, `try_acquire`, `acquire_timeout`, `set_limit`, `in_use`,
 //!   [`RedisLimitExt::limited`]); slots are leases renewed while held, so a

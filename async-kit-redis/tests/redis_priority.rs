@@ -6,7 +6,7 @@
 
 mod support;
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_kit_redis::{Error, Redis, RedisPriorityQueue, RedisQueue};
 use redis::Commands;
@@ -493,6 +493,168 @@ async fn names_and_the_plain_open_work() {
     assert_eq!(queue.len().await.unwrap(), 1);
 }
 
+/// Redis's clock, in unix ms.
+fn server_millis(conn: &mut redis::Connection) -> u64 {
+    let (secs, micros): (u64, u64) = redis::cmd("TIME").query(conn).unwrap();
+    secs * 1000 + micros / 1000
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_due_delayed_item_enters_with_its_priority_behind_equals() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    let queue: RedisPriorityQueue<String> = open(&server, "delayed", 0).await;
+    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    let put = |priority: i64, item: &str| queue.put(priority, item.to_owned());
+    put(5, "five").await.unwrap();
+    put(1, "one").await.unwrap();
+    // Due at once, priority 1: behind "one", ahead of "one, later", which
+    // is put after it became due.
+    queue
+        .put_at(an_hour_ago, 1, "one, delayed".to_owned())
+        .await
+        .unwrap();
+    let before = server_millis(&mut conn);
+    queue
+        .put_after(Duration::from_millis(300), 0, "zero, later".to_owned())
+        .await
+        .unwrap();
+    let delayed: Vec<(Vec<u8>, f64)> = conn.zrange_withscores("ak:q:{delayed}:d", 0, -1).unwrap();
+    assert_eq!(delayed.len(), 2);
+    let (member, due) = &delayed[1];
+    assert_eq!(member, b"00000000000000000002:0:\"zero, later\"");
+    let due = *due as u64;
+    assert!(due >= before + 300, "due {due}, put at {before}");
+    assert_eq!(queue.unfinished().await.unwrap(), 4);
+    put(1, "one, later").await.unwrap();
+    // A malformed delayed member reaches a getter as raw bytes.
+    server.cli(&[
+        "ZADD",
+        "ak:q:{delayed}:d",
+        "0",
+        "00000000000000000009:no priority",
+    ]);
+
+    let mut got = Vec::new();
+    for _ in 0..4 {
+        match queue.get().await {
+            Ok(delivery) => {
+                queue.task_done(delivery.id()).await.unwrap();
+                got.push(delivery.into_inner());
+            }
+            Err(Error::Decode(bad)) => {
+                assert_eq!(bad.raw(), b"no priority");
+                queue.task_done(bad.id()).await.unwrap();
+                got.push("<bad>".to_owned());
+            }
+            Err(err) => panic!("{err}"),
+        }
+    }
+    // The bad member went straight to the stream, ahead of the set.
+    assert_eq!(got, ["<bad>", "one", "one, delayed", "one, later"]);
+    // Not waiting before it is due (unless Redis's clock already passed
+    // the due time: a stalled machine); once due it comes before "five".
+    let len = queue.len().await.unwrap();
+    if server_millis(&mut conn) < due {
+        assert_eq!(len, 1, "only \"five\" waits");
+    }
+    for _ in 0..1_500 {
+        if server_millis(&mut conn) >= due {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(queue.len().await.unwrap(), 2);
+    let zero = queue.get().await.unwrap();
+    assert_eq!(*zero, "zero, later");
+    queue.task_done(zero.id()).await.unwrap();
+    let last = queue.get().await.unwrap();
+    assert_eq!(*last, "five");
+    queue.task_done(last.id()).await.unwrap();
+    queue.join().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_due_delayed_item_waits_for_room_and_shutdown_hands_delayed_items_back() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    let queue: RedisPriorityQueue<u32> = open(&server, "room", 2).await;
+    queue.put(1, 1).await.unwrap();
+    queue.put(2, 2).await.unwrap();
+    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    queue.put_at(an_hour_ago, 0, 0).await.unwrap();
+    queue.put_at(an_hour_ago, 0, 10).await.unwrap();
+    // Due, but no room: still in the delayed set.
+    assert_eq!(waiting(&mut conn, "room"), 2);
+    assert_eq!(queue.len().await.unwrap(), 2);
+    assert!(matches!(
+        queue.try_put(0, 3).await.unwrap_err().error(),
+        Error::Full
+    ));
+
+    // The get takes "1" and fills the room it made with the first due item.
+    let first = queue.get().await.unwrap();
+    assert_eq!(*first, 1);
+    assert_eq!(waiting(&mut conn, "room"), 2);
+    let second = queue.get().await.unwrap();
+    assert_eq!(*second, 0, "the due item entered with priority 0");
+    assert_eq!(waiting(&mut conn, "room"), 2);
+
+    queue
+        .put_after(Duration::from_secs(3600), -5, 99)
+        .await
+        .unwrap();
+    let left: Vec<u32> = queue
+        .shutdown_immediate()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    // Waiting smallest first, then the delayed ones in due order.
+    assert_eq!(left, [10, 2, 99]);
+    assert_eq!(queue.unfinished().await.unwrap(), 2);
+    let err = queue.put_after(Duration::ZERO, 0, 7).await.unwrap_err();
+    assert!(matches!(err.error(), Error::ShutDown));
+    let err = queue
+        .put_at(an_hour_ago, RedisPriorityQueue::<u32>::MAX_PRIORITY + 1, 8)
+        .await
+        .unwrap_err();
+    assert!(matches!(err.error(), Error::PriorityOutOfRange(_)));
+    assert_eq!(err.into_inner(), 8);
+    queue
+        .task_done_many(&[first.id(), second.id()])
+        .await
+        .unwrap();
+    queue.join().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_shutdown_still_delivers_delayed_items_when_due() {
+    let server = RedisServer::start();
+    let queue: RedisPriorityQueue<u32> = open(&server, "late", 0).await;
+    queue
+        .put_after(Duration::from_millis(200), 3, 3)
+        .await
+        .unwrap();
+    queue.put(4, 4).await.unwrap();
+    queue.shutdown().await.unwrap();
+    let mut got = Vec::new();
+    loop {
+        match tokio::time::timeout(HANG, queue.get()).await.unwrap() {
+            Ok(delivery) => {
+                queue.task_done(delivery.id()).await.unwrap();
+                got.push(delivery.into_inner());
+            }
+            Err(Error::ShutDown) => break,
+            Err(err) => panic!("{err}"),
+        }
+    }
+    // "4" was waiting; "3" came when due, and only then did getters end.
+    assert_eq!(got, [4, 3]);
+    queue.join().await.unwrap();
+}
+
 /// The `no_run` examples of the docs, on the test's server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_documented_examples_run() -> Result<(), Error> {
@@ -556,6 +718,35 @@ async fn the_documented_examples_run() -> Result<(), Error> {
     });
     tokio::time::timeout(HANG, queue.join()).await.unwrap()?;
     assert_eq!(queue.unfinished().await?, 0);
+
+    // put_after
+    let queue: RedisPriorityQueue<String> = RedisPriorityQueue::open(&redis, "retries").await?;
+    let retry = "retry, urgent".to_owned();
+    queue
+        .put_after(Duration::from_secs(1), 0, retry)
+        .await
+        .map_err(|err| err.into_parts().0)?;
+    queue
+        .put(5, "routine".to_owned())
+        .await
+        .map_err(|err| err.into_parts().0)?;
+    assert_eq!(*queue.get().await?, "routine");
+    assert!(matches!(queue.try_get().await, Err(Error::Empty)));
+    assert_eq!(queue.unfinished().await?, 2);
+    assert_eq!(
+        *tokio::time::timeout(HANG, queue.get()).await.unwrap()?,
+        "retry, urgent"
+    );
+
+    // put_at
+    let queue: RedisPriorityQueue<u32> = RedisPriorityQueue::open(&redis, "ranked-at").await?;
+    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    queue.put(2, 20).await.map_err(|err| err.into_parts().0)?;
+    queue
+        .put_at(an_hour_ago, 1, 10)
+        .await
+        .map_err(|err| err.into_parts().0)?;
+    assert_eq!(*queue.try_get().await?, 10);
 
     // shutdown_immediate
     let queue: RedisPriorityQueue<u32> = RedisPriorityQueue::open(&redis, "stop-ranked").await?;

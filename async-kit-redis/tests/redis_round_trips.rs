@@ -359,8 +359,10 @@ async fn a_priority_put_get_task_done_is_three_round_trips() {
         .await
         .unwrap();
     queue.put(0, 0).await.unwrap();
-    let warm = queue.get().await.unwrap();
-    queue.task_done(warm.id()).await.unwrap();
+    queue.put_after(Duration::ZERO, 0, 0).await.unwrap();
+    for warm in queue.get_many(2).await.unwrap() {
+        queue.task_done(warm.unwrap().id()).await.unwrap();
+    }
 
     // Two waiting at a time, so each get has a choice to make.
     reset(&server);
@@ -391,5 +393,26 @@ async fn a_priority_put_get_task_done_is_three_round_trips() {
     assert_eq!(queue.task_done_many(&ids).await.unwrap(), 100);
     let (scripts, others) = round_trips(&server, &INSIDE_PRIORITY);
     assert_eq!(scripts, 3, "100 items put, got and acknowledged");
+    assert!(others.is_empty(), "other commands sent: {others:?}");
+
+    // A delayed put is one run; the get that finds it due moves it into the
+    // set and out to the stream in its one run.
+    reset(&server);
+    for n in 0..N {
+        queue.put_after(Duration::ZERO, 0, n).await.unwrap();
+        let delivery = queue.get().await.unwrap();
+        assert_eq!(*delivery, n);
+        assert!(queue.task_done(delivery.id()).await.unwrap());
+    }
+    let inside: Vec<&str> = INSIDE_PRIORITY
+        .into_iter()
+        .chain(["time", "incr", "zrange", "zrangebyscore", "zrem"])
+        .collect();
+    let (scripts, others) = round_trips(&server, &inside);
+    assert_eq!(
+        scripts,
+        3 * N,
+        "script runs for {N} put_after + get + task_done"
+    );
     assert!(others.is_empty(), "other commands sent: {others:?}");
 }

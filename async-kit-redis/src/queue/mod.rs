@@ -368,6 +368,20 @@ enum Due {
 /// number (a double) is still exact. About 285 000 years after 1970.
 const MAX_DUE_MILLIS: u64 = 1 << 53;
 
+impl Due {
+    /// Due `delay` after the server's clock at the put; beyond 285 000
+    /// years cut to that.
+    fn after(delay: Duration) -> Due {
+        Due::After(lease_millis(delay).min(MAX_DUE_MILLIS))
+    }
+
+    /// Due at the wall-clock time `when` (before 1970: now).
+    fn at(when: SystemTime) -> Due {
+        let millis = when.duration_since(UNIX_EPOCH).map_or(0, lease_millis);
+        Due::At(millis.min(MAX_DUE_MILLIS))
+    }
+}
+
 impl<T> RedisQueue<T>
 where
     T: Serialize + DeserializeOwned + Send + 'static,
@@ -553,8 +567,10 @@ where
     /// # }
     /// ```
     pub async fn put_after(&self, delay: Duration, item: T) -> Result<(), PutError<T>> {
-        let millis = lease_millis(delay).min(MAX_DUE_MILLIS);
-        self.put_delayed(Due::After(millis), item).await
+        match encode(&item, 0) {
+            Ok(payload) => self.put_delayed(Due::after(delay), payload, item).await,
+            Err(err) => Err(PutError::new(err, item)),
+        }
     }
 
     /// Puts `item` in the queue at the wall-clock time `when`, as
@@ -589,19 +605,15 @@ where
     /// # }
     /// ```
     pub async fn put_at(&self, when: SystemTime, item: T) -> Result<(), PutError<T>> {
-        let millis = when
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, lease_millis)
-            .min(MAX_DUE_MILLIS);
-        self.put_delayed(Due::At(millis), item).await
+        match encode(&item, 0) {
+            Ok(payload) => self.put_delayed(Due::at(when), payload, item).await,
+            Err(err) => Err(PutError::new(err, item)),
+        }
     }
 
-    /// Runs the delayed put script for `item`.
-    async fn put_delayed(&self, due: Due, item: T) -> Result<(), PutError<T>> {
-        let payload = match serde_json::to_vec(&item) {
-            Ok(payload) => payload,
-            Err(err) => return Err(PutError::new(Error::Encode(err), item)),
-        };
+    /// Runs the delayed put script for the encoded `payload` (with its
+    /// priority, on a priority queue); `item` is what an error hands back.
+    async fn put_delayed<U>(&self, due: Due, payload: Payload, item: U) -> Result<(), PutError<U>> {
         let (mode, millis) = match due {
             Due::After(millis) => ("after", millis),
             Due::At(millis) => ("at", millis),
@@ -615,7 +627,8 @@ where
             .arg(mode)
             .arg(&inner.channel)
             .arg(millis)
-            .arg(payload)
+            .arg(payload.json)
+            .arg(inner.priority.as_ref().map(|_| payload.priority))
             .invoke_async(&mut inner.manager.clone())
             .await;
         match added {
@@ -714,7 +727,7 @@ where
                 }
             }
             Some(priority) => {
-                invocation.key(&priority.seq);
+                invocation.key(&priority.seq).key(&inner.delayed);
                 for payload in payloads {
                     invocation
                         .arg(payload.priority)
@@ -903,6 +916,15 @@ where
             .map(|priority| priority.set.as_str())
     }
 
+    /// A priority queue's counter numbering its members; `None` for a FIFO
+    /// queue.
+    fn priority_seq(&self) -> Option<&str> {
+        self.inner
+            .priority
+            .as_ref()
+            .map(|priority| priority.seq.as_str())
+    }
+
     /// Whether this get should look for expired leases before new entries:
     /// once every quarter of the visibility timeout.
     fn claim_due(&self) -> bool {
@@ -930,6 +952,7 @@ where
             .key(&inner.waiting_getters)
             .key(&inner.delayed)
             .key(self.priority_set())
+            .key(self.priority_seq())
             .arg(GROUP)
             .arg(&inner.channel)
             .arg(&inner.consumer)

@@ -2,11 +2,12 @@
 //! `RedisQueue` machinery with its waiting items in a sorted set.
 
 use std::fmt;
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Delivery, DeliveryGuard, PutError, RedisQueue, encode};
+use super::{Delivery, DeliveryGuard, Due, PutError, RedisQueue, encode};
 use crate::{DecodeError, Error, Redis};
 
 /// A priority queue shared by every process that opens the same name on the
@@ -38,11 +39,15 @@ use crate::{DecodeError, Error, Redis};
 /// it up (when nothing is waiting, or once every quarter lease of the
 /// handle, as for [`RedisQueue`]) before taking new ones.
 ///
-/// # Not offered
+/// # Delayed items
 ///
-/// Delayed items (`put_after` / `put_at` of [`RedisQueue`]): open a
-/// [`RedisQueue`] for those. Nor is this a [`WorkQueue`](crate::WorkQueue):
-/// its put takes a priority.
+/// [`put_after`](Self::put_after) and [`put_at`](Self::put_at) put an item
+/// that enters the queue with its priority when it is due, behind the items
+/// of equal priority already waiting, as [`RedisQueue`]'s delayed items
+/// enter at its back. Until then it is unfinished work for
+/// [`join`](Self::join), not a waiting item.
+///
+/// This is not a [`WorkQueue`](crate::WorkQueue): its put takes a priority.
 ///
 /// # Layout in Redis
 ///
@@ -51,7 +56,9 @@ use crate::{DecodeError, Error, Redis};
 /// `:` and the JSON (equal scores sort by member, so by put order). A get
 /// moves the members it takes into [`RedisQueue`]'s stream `ak:q:{NAME}:s`,
 /// where leases and acknowledgement live; the flag, the channel and the
-/// waiters' markers are [`RedisQueue`]'s. A name is one kind of queue: do
+/// waiters' markers are [`RedisQueue`]'s. Delayed items wait in
+/// [`RedisQueue`]'s delayed set `ak:q:{NAME}:d`, each member holding its
+/// priority too (`NUMBER:PRIORITY:JSON`). A name is one kind of queue: do
 /// not open it as both.
 ///
 /// # Examples
@@ -242,12 +249,103 @@ where
         }
     }
 
+    /// Puts `item` with `priority` into the queue `delay` from now, by the
+    /// Redis server's clock, as [`RedisQueue::put_after`] does: until due
+    /// it is [`unfinished`](Self::unfinished) but not waiting; once due it
+    /// enters with its priority, behind the waiting items of equal priority,
+    /// at the next put or get of any process and as the capacity allows.
+    ///
+    /// This never waits for room. Fails with
+    /// [`Error::PriorityOutOfRange`], [`Error::ShutDown`],
+    /// [`Error::Encode`] or a connection or Redis error, handing the item
+    /// back. Delays beyond 285 000 years are cut to that.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancelling may or may not put the item (one round trip to Redis).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # use async_kit_redis::{Error, Redis, RedisPriorityQueue};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// # let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisPriorityQueue<String> = RedisPriorityQueue::open(&redis, "retries").await?;
+    /// let retry = "retry, urgent".to_owned();
+    /// queue.put_after(Duration::from_secs(1), 0, retry).await.map_err(|err| err.into_parts().0)?;
+    /// queue.put(5, "routine".to_owned()).await.map_err(|err| err.into_parts().0)?;
+    /// assert_eq!(*queue.get().await?, "routine"); // the retry is not due yet
+    /// assert!(matches!(queue.try_get().await, Err(Error::Empty)));
+    /// assert_eq!(queue.unfinished().await?, 2);
+    /// assert_eq!(*queue.get().await?, "retry, urgent"); // waits until it is due
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn put_after(
+        &self,
+        delay: Duration,
+        priority: i64,
+        item: T,
+    ) -> Result<(), PutError<T>> {
+        match checked(priority, &item) {
+            Ok(payload) => {
+                self.queue
+                    .put_delayed(Due::after(delay), payload, item)
+                    .await
+            }
+            Err(err) => Err(PutError::new(err, item)),
+        }
+    }
+
+    /// Puts `item` with `priority` into the queue at the wall-clock time
+    /// `when`, as [`put_after`](Self::put_after) does after a delay (and as
+    /// [`RedisQueue::put_at`] reads `when`: on the caller's clock, due when
+    /// the server's reaches it; a time in the past means due now).
+    ///
+    /// Fails, never waits for room, and hands the item back as
+    /// [`put_after`](Self::put_after).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancelling may or may not put the item (one round trip to Redis).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::{Duration, SystemTime};
+    /// # use async_kit_redis::{Redis, RedisPriorityQueue};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// # let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisPriorityQueue<u32> = RedisPriorityQueue::open(&redis, "ranked-at").await?;
+    /// let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    /// queue.put(2, 20).await.map_err(|err| err.into_parts().0)?;
+    /// queue.put_at(an_hour_ago, 1, 10).await.map_err(|err| err.into_parts().0)?;
+    /// assert_eq!(*queue.try_get().await?, 10); // due now, and the smaller priority
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn put_at(
+        &self,
+        when: SystemTime,
+        priority: i64,
+        item: T,
+    ) -> Result<(), PutError<T>> {
+        match checked(priority, &item) {
+            Ok(payload) => self.queue.put_delayed(Due::at(when), payload, item).await,
+            Err(err) => Err(PutError::new(err, item)),
+        }
+    }
+
     /// Takes the waiting item of the smallest priority (the first put among
     /// equals), or one whose lease expired with another consumer, waiting
-    /// until there is one.
+    /// until there is one (a put, or a delayed item coming due).
     ///
-    /// After [`shutdown`](Self::shutdown) it drains what is left, then fails
-    /// with [`Error::ShutDown`]. An item that does not decode fails with
+    /// After [`shutdown`](Self::shutdown) it drains what is left, delayed
+    /// items included (waiting until they are due), then fails with
+    /// [`Error::ShutDown`]. An item that does not decode fails with
     /// [`Error::Decode`] as [`RedisQueue::get`] describes; other items are
     /// not affected.
     ///
@@ -413,7 +511,7 @@ where
     }
 
     /// Returns the number of unfinished items: put by any process and not
-    /// yet acknowledged (waiting or delivered).
+    /// yet acknowledged (waiting, delivered, or delayed and not yet due).
     ///
     /// # Cancel safety
     ///
@@ -439,7 +537,8 @@ where
     }
 
     /// Returns the number of waiting items (put, not yet got), across all
-    /// processes.
+    /// processes. Delayed items count once they are due and the capacity
+    /// leaves them room.
     ///
     /// # Cancel safety
     ///
@@ -503,8 +602,9 @@ where
 
     /// Shuts the queue down for every process, as [`RedisQueue::shutdown`]:
     /// puts fail with [`Error::ShutDown`], gets drain the waiting items
-    /// (smallest first) and then fail; delivered items can still be
-    /// acknowledged. Returns `true` if this call shut it down.
+    /// (smallest first) and the delayed items as they come due, and then
+    /// fail; delivered items can still be acknowledged. Returns `true` if
+    /// this call shut it down.
     ///
     /// # Cancel safety
     ///
@@ -532,15 +632,16 @@ where
 
     /// Shuts the queue down as [`shutdown`](Self::shutdown) does, and takes
     /// every waiting item out of it, smallest priority first (ties in put
-    /// order), handing them back; they count as finished for
-    /// [`join`](Self::join). A member that does not decode is handed back
-    /// as its [`DecodeError`], raw bytes included (its id is its sequence
-    /// number, empty for a member not in the queue's format).
+    /// order), then every delayed item in due order, handing them back;
+    /// they count as finished for [`join`](Self::join). A member that does
+    /// not decode is handed back as its [`DecodeError`], raw bytes included
+    /// (its id is its sequence number, empty for a member not in the
+    /// queue's format).
     ///
     /// # Cancel safety
     ///
     /// Not cancel safe: if cancelled while its script is in flight, the
-    /// waiting items are removed from Redis and lost.
+    /// waiting and delayed items are removed from Redis and lost.
     ///
     /// # Examples
     ///
