@@ -253,9 +253,11 @@ where
     /// [`open`](Self::open) opens the FIFO queue: smallest priority first,
     /// equal priorities first in, first out.
     ///
-    /// A name is one kind of queue: open it as a FIFO queue in one process
-    /// and as a priority queue in another, and each reads only the items its
-    /// own kind put.
+    /// A name is one kind of queue: do not open it as both. The two kinds
+    /// share the stream and the delayed set, not the order: a FIFO handle
+    /// never reads the priority set, a priority handle takes the FIFO
+    /// queue's entries ahead of every priority, and each kind's delayed
+    /// members look malformed to the other.
     ///
     /// # Cancel safety
     ///

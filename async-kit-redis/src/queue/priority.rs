@@ -59,7 +59,8 @@ use crate::{DecodeError, Error, Redis};
 /// waiters' markers are [`RedisQueue`]'s. Delayed items wait in
 /// [`RedisQueue`]'s delayed set `ak:q:{NAME}:d`, each member holding its
 /// priority too (`NUMBER:PRIORITY:JSON`). A name is one kind of queue: do
-/// not open it as both.
+/// not open it as both (see
+/// [`open_priority`](crate::RedisQueueBuilder::open_priority)).
 ///
 /// # Examples
 ///
