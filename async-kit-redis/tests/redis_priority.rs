@@ -156,6 +156,34 @@ async fn equal_priorities_come_out_first_in_first_out() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_beyond_one_script_run_keep_the_order() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    let queue: RedisPriorityQueue<(i64, u32)> = open(&server, "big", 0).await;
+    let mut rng = Rng(2_500);
+    let put: Vec<(i64, u32)> = (0..2_500).map(|n| (rng.below(50) as i64 - 25, n)).collect();
+    // 2 500 pairs: three runs of the put script (1 000 at most each).
+    queue
+        .put_many(put.iter().map(|&pair| (pair.0, pair)))
+        .await
+        .unwrap();
+    let members: i64 = conn.zcard(set_key("big")).unwrap();
+    assert_eq!(members, 2_500);
+    let mut got = Vec::new();
+    while got.len() < put.len() {
+        let batch = queue.get_many(1_000).await.unwrap();
+        let batch: Vec<_> = batch.into_iter().map(Result::unwrap).collect();
+        let ids: Vec<&str> = batch.iter().map(|delivery| delivery.id()).collect();
+        queue.task_done_many(&ids).await.unwrap();
+        got.extend(batch.iter().map(|delivery| **delivery));
+    }
+    let mut expected = put;
+    expected.sort();
+    assert_eq!(got, expected);
+    queue.join().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_order_holds_across_two_handles() {
     let server = RedisServer::start();
     let a: RedisPriorityQueue<(i64, u32)> = open(&server, "two", 0).await;
