@@ -711,6 +711,58 @@ async fn the_documented_examples_run() -> Result<(), Error> {
     assert_eq!(order, ["urgent", "routine", "routine, later"]);
     tokio::time::timeout(HANG, queue.join()).await.unwrap()?;
 
+    // RedisQueueBuilder::open_priority
+    let queue: RedisPriorityQueue<String> = RedisQueue::builder("urgent-first")
+        .capacity(100)
+        .visibility_timeout(Duration::from_secs(60))
+        .open_priority(&redis)
+        .await?;
+    assert_eq!(queue.capacity(), Some(100));
+
+    // put
+    let queue: RedisPriorityQueue<u8> = RedisPriorityQueue::open(&redis, "put").await?;
+    queue.put(2, b'b').await.map_err(|err| err.into_parts().0)?;
+    queue.put(1, b'a').await.map_err(|err| err.into_parts().0)?;
+    assert_eq!(queue.len().await?, 2);
+    let err = queue.put(i64::MAX, b'z').await.unwrap_err();
+    assert!(matches!(err.error(), Error::PriorityOutOfRange(i64::MAX)));
+    assert_eq!(err.into_inner(), b'z');
+
+    // try_get
+    let queue: RedisPriorityQueue<u8> = RedisPriorityQueue::open(&redis, "try-ranked").await?;
+    assert!(matches!(queue.try_get().await, Err(Error::Empty)));
+    queue.put(3, 30).await.map_err(|err| err.into_parts().0)?;
+    queue.put(-1, 10).await.map_err(|err| err.into_parts().0)?;
+    assert_eq!(*queue.try_get().await?, 10);
+
+    // extend_lease
+    let queue: RedisPriorityQueue<u32> = RedisPriorityQueue::open(&redis, "long-ranked").await?;
+    queue.put(0, 1).await.map_err(|err| err.into_parts().0)?;
+    let job = queue.get().await?;
+    assert!(queue.extend_lease(job.id()).await?);
+    queue.task_done(job.id()).await?;
+    assert!(!queue.extend_lease(job.id()).await?);
+
+    // unfinished, is_empty, name
+    let queue: RedisPriorityQueue<u32> =
+        RedisPriorityQueue::open(&redis, "unfinished-ranked").await?;
+    queue.put(1, 1).await.map_err(|err| err.into_parts().0)?;
+    queue.put(2, 2).await.map_err(|err| err.into_parts().0)?;
+    let _job = queue.get().await?;
+    assert_eq!((queue.len().await?, queue.unfinished().await?), (1, 2));
+    let queue: RedisPriorityQueue<u32> = RedisPriorityQueue::open(&redis, "empty-ranked").await?;
+    assert!(queue.is_empty().await?);
+    let queue: RedisPriorityQueue<u32> = RedisPriorityQueue::open(&redis, "jobs-ranked").await?;
+    assert_eq!(queue.name(), "jobs-ranked");
+
+    // shutdown
+    let queue: RedisPriorityQueue<u32> = RedisPriorityQueue::open(&redis, "closing-ranked").await?;
+    queue.put(1, 1).await.map_err(|err| err.into_parts().0)?;
+    assert!(queue.shutdown().await?);
+    assert!(queue.is_shutdown().await?);
+    assert_eq!(*queue.get().await?, 1);
+    assert!(matches!(queue.get().await, Err(Error::ShutDown)));
+
     // try_put
     let queue = RedisQueue::<u8>::builder("tiny-ranked")
         .capacity(1)
