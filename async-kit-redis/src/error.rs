@@ -23,6 +23,8 @@ use std::fmt;
 /// - [`ShutDown`](Error::ShutDown), [`Full`](Error::Full),
 ///   [`Empty`](Error::Empty): the queue's own answers, as for
 ///   [`async_kit::Queue`].
+/// - [`PriorityOutOfRange`](Error::PriorityOutOfRange): a priority queue's
+///   put was given a priority a Redis score does not hold exactly.
 /// - [`NoSlot`](Error::NoSlot), [`Elapsed`](Error::Elapsed): the limiter's
 ///   `try_acquire` and `acquire_timeout` found no free slot.
 ///
@@ -62,6 +64,10 @@ pub enum Error {
     Full,
     /// A `try_get` found no item waiting.
     Empty,
+    /// A [`RedisPriorityQueue`](crate::RedisPriorityQueue) put was given this
+    /// priority, beyond [`MAX_PRIORITY`](crate::RedisPriorityQueue::MAX_PRIORITY)
+    /// either way.
+    PriorityOutOfRange(i64),
     /// A `try_acquire` found every slot of the limiter held.
     NoSlot,
     /// An `acquire_timeout` found no free slot in time.
@@ -124,6 +130,10 @@ impl fmt::Display for Error {
             Error::ShutDown => f.write_str("queue is shut down"),
             Error::Full => f.write_str("queue is full"),
             Error::Empty => f.write_str("queue is empty"),
+            Error::PriorityOutOfRange(priority) => write!(
+                f,
+                "priority {priority} is out of range (a redis score holds -2^53..=2^53 exactly)"
+            ),
             Error::NoSlot => f.write_str("no slot of the limiter is free"),
             Error::Elapsed(_) => f.write_str("no slot of the limiter freed in time"),
         }
@@ -139,7 +149,11 @@ impl std::error::Error for Error {
             Error::Decode(err) => Some(err),
             Error::Encode(err) => Some(err),
             Error::Elapsed(err) => Some(err),
-            Error::ShutDown | Error::Full | Error::Empty | Error::NoSlot => None,
+            Error::ShutDown
+            | Error::Full
+            | Error::Empty
+            | Error::PriorityOutOfRange(_)
+            | Error::NoSlot => None,
         }
     }
 }

@@ -14,6 +14,10 @@
 //!   once** with a visibility timeout; delayed items (`put_after` /
 //!   `put_at`, asyncio's `call_later` / `call_at` kept in Redis);
 //!   [`Delivery`], [`DeliveryGuard`].
+//! - [`RedisPriorityQueue`]: `asyncio.PriorityQueue` across processes,
+//!   smallest priority first and ties first in, first out, on the same
+//!   machinery (`put(priority, item)`, delayed items with `put_after(delay,
+//!   priority, item)`, the other verbs as [`RedisQueue`]'s).
 //! - [`RedisLimiter`]: one concurrency limit for every replica (`run`,
 //!   `acquire`, `try_acquire`, `acquire_timeout`, `set_limit`, `in_use`,
 //!   [`RedisLimitExt::limited`]); slots are leases renewed while held, so a
@@ -66,4 +70,6 @@ pub use error::{DecodeError, Error};
 pub use limiter::{
     RedisKeyedLimiter, RedisLimitExt, RedisLimiter, RedisLimiterBuilder, RedisPermit,
 };
-pub use queue::{Delivery, DeliveryGuard, PutError, RedisQueue, RedisQueueBuilder};
+pub use queue::{
+    Delivery, DeliveryGuard, PutError, RedisPriorityQueue, RedisQueue, RedisQueueBuilder,
+};

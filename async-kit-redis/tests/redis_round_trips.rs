@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use async_kit_redis::{Redis, RedisLimiter, RedisQueue};
+use async_kit_redis::{Redis, RedisLimiter, RedisPriorityQueue, RedisQueue};
 use support::RedisServer;
 
 /// Resets Redis's counters.
@@ -327,4 +327,92 @@ async fn a_getter_waits_for_the_due_time_and_hears_of_earlier_ones() {
         .unwrap();
     assert_eq!(*getter.await.unwrap(), 3);
     assert_eq!(count(&server, "publish"), 1, "one event for the getter");
+}
+
+/// Commands the priority queue's scripts run inside.
+const INSIDE_PRIORITY: [&str; 15] = [
+    "exists",
+    "incrby",
+    "zadd",
+    "zcard",
+    "zpopmin",
+    "xlen",
+    "xpending",
+    "xadd",
+    "publish",
+    "xautoclaim",
+    "xreadgroup",
+    "xack",
+    "xdel",
+    "pttl",
+    "set",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_priority_put_get_task_done_is_three_round_trips() {
+    let server = RedisServer::start();
+    let redis = Redis::connect(&server.url()).await.unwrap();
+    let queue: RedisPriorityQueue<u64> = RedisQueue::builder("priority-trips")
+        .capacity(1_000)
+        .visibility_timeout(Duration::from_secs(600))
+        .open_priority(&redis)
+        .await
+        .unwrap();
+    queue.put(0, 0).await.unwrap();
+    queue.put_after(Duration::ZERO, 0, 0).await.unwrap();
+    for warm in queue.get_many(2).await.unwrap() {
+        queue.task_done(warm.unwrap().id()).await.unwrap();
+    }
+
+    // Two waiting at a time, so each get has a choice to make.
+    reset(&server);
+    queue.put(i64::MAX >> 11, u64::MAX).await.unwrap();
+    for n in 0..N {
+        queue.put(-(n as i64), n).await.unwrap();
+        let delivery = queue.get().await.unwrap();
+        assert_eq!(*delivery, n, "the smaller priority first");
+        assert!(queue.task_done(delivery.id()).await.unwrap());
+    }
+    let (scripts, others) = round_trips(&server, &INSIDE_PRIORITY);
+    assert_eq!(
+        scripts,
+        1 + 3 * N,
+        "script runs for {N} put + get + task_done"
+    );
+    assert!(others.is_empty(), "other commands sent: {others:?}");
+    assert_eq!(count(&server, "publish"), 0, "nobody waited, so no event");
+
+    // Batches stay one round trip each.
+    reset(&server);
+    queue
+        .put_many((0..100).map(|n| (n, n as u64)))
+        .await
+        .unwrap();
+    let batch = queue.get_many(100).await.unwrap();
+    let ids: Vec<&str> = batch.iter().map(|d| d.as_ref().unwrap().id()).collect();
+    assert_eq!(queue.task_done_many(&ids).await.unwrap(), 100);
+    let (scripts, others) = round_trips(&server, &INSIDE_PRIORITY);
+    assert_eq!(scripts, 3, "100 items put, got and acknowledged");
+    assert!(others.is_empty(), "other commands sent: {others:?}");
+
+    // A delayed put is one run; the get that finds it due moves it into the
+    // set and out to the stream in its one run.
+    reset(&server);
+    for n in 0..N {
+        queue.put_after(Duration::ZERO, 0, n).await.unwrap();
+        let delivery = queue.get().await.unwrap();
+        assert_eq!(*delivery, n);
+        assert!(queue.task_done(delivery.id()).await.unwrap());
+    }
+    let inside: Vec<&str> = INSIDE_PRIORITY
+        .into_iter()
+        .chain(["time", "incr", "zrange", "zrangebyscore", "zrem"])
+        .collect();
+    let (scripts, others) = round_trips(&server, &inside);
+    assert_eq!(
+        scripts,
+        3 * N,
+        "script runs for {N} put_after + get + task_done"
+    );
+    assert!(others.is_empty(), "other commands sent: {others:?}");
 }

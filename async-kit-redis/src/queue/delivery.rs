@@ -10,10 +10,13 @@ use serde::de::DeserializeOwned;
 use super::RedisQueue;
 use crate::Error;
 
-/// An item taken from a [`RedisQueue`], with the id of its entry in Redis.
+/// An item taken from a [`RedisQueue`] or a
+/// [`RedisPriorityQueue`](crate::RedisPriorityQueue), with the id of its
+/// entry in Redis.
 ///
 /// The item stays *delivered, not acknowledged* until
-/// [`RedisQueue::task_done`] is called with [`id`](Delivery::id): if this
+/// [`RedisQueue::task_done`] (or the priority queue's) is called with
+/// [`id`](Delivery::id): if this
 /// consumer dies first, the item goes to another consumer once its lease
 /// (the queue's visibility timeout) expires.
 ///
@@ -83,8 +86,9 @@ impl<T> Deref for Delivery<T> {
     }
 }
 
-/// An item taken with [`RedisQueue::get_guarded`]: acknowledges it when
-/// dropped.
+/// An item taken with [`RedisQueue::get_guarded`] or
+/// [`RedisPriorityQueue::get_guarded`](crate::RedisPriorityQueue::get_guarded):
+/// acknowledges it when dropped.
 ///
 /// Whether the consumer finishes, returns early with `?` or panics, the drop
 /// acknowledges the item (in a task spawned on the current tokio runtime,

@@ -3,6 +3,7 @@
 
 mod delivery;
 mod error;
+mod priority;
 mod scripts;
 
 use std::fmt;
@@ -17,6 +18,7 @@ use serde::de::DeserializeOwned;
 
 pub use delivery::{Delivery, DeliveryGuard};
 pub use error::PutError;
+pub use priority::RedisPriorityQueue;
 
 use crate::events::{self, Events, Listener};
 use crate::{DecodeError, Error, Redis};
@@ -38,7 +40,9 @@ const DEFAULT_VISIBILITY_TIMEOUT: Duration = Duration::from_secs(30);
 /// queue: a put in one process is got in another; [`join`](Self::join) in
 /// one process returns when the items put by every process have been
 /// acknowledged with [`task_done`](Self::task_done) by any process;
-/// [`shutdown`](Self::shutdown) is seen by all.
+/// [`shutdown`](Self::shutdown) is seen by all. For smallest-first order
+/// instead, open a [`RedisPriorityQueue`] (the same machinery, with a
+/// priority on each put).
 ///
 /// # Delivery: at least once
 ///
@@ -137,6 +141,9 @@ struct Inner {
     /// The sorted set of delayed items and the counter numbering them.
     delayed: String,
     delayed_seq: String,
+    /// A priority queue's set of waiting items and its counter; `None` for
+    /// a FIFO queue, whose scripts then never see them.
+    priority: Option<PrioritySet>,
     channel: String,
     consumer: String,
     capacity: Option<usize>,
@@ -149,7 +156,17 @@ struct Inner {
     last_claim_ms: AtomicU64,
 }
 
-/// Configures and opens a [`RedisQueue`]: capacity and visibility timeout.
+/// The keys of a priority queue's waiting items.
+struct PrioritySet {
+    /// The sorted set: score the priority, member a 20-digit number from
+    /// `seq`, `:` and the JSON.
+    set: String,
+    seq: String,
+}
+
+/// Configures and opens a [`RedisQueue`], or with
+/// [`open_priority`](Self::open_priority) a [`RedisPriorityQueue`]:
+/// capacity and visibility timeout.
 ///
 /// # Examples
 ///
@@ -229,6 +246,46 @@ where
     ///
     /// See [`RedisQueueBuilder`].
     pub async fn open(self, redis: &Redis) -> Result<RedisQueue<T>, Error> {
+        self.open_as(redis, false).await
+    }
+
+    /// Opens the priority queue of this name on `redis`, as
+    /// [`open`](Self::open) opens the FIFO queue: smallest priority first,
+    /// equal priorities first in, first out.
+    ///
+    /// A name is one kind of queue: do not open it as both. The two kinds
+    /// share the stream and the delayed set, not the order: a FIFO handle
+    /// never reads the priority set, a priority handle takes the FIFO
+    /// queue's entries ahead of every priority, and each kind's delayed
+    /// members look malformed to the other.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe, as [`open`](Self::open).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use async_kit_redis::{Redis, RedisPriorityQueue, RedisQueue};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisPriorityQueue<String> = RedisQueue::builder("urgent-first")
+    ///     .capacity(100)
+    ///     .visibility_timeout(Duration::from_secs(60))
+    ///     .open_priority(&redis)
+    ///     .await?;
+    /// assert_eq!(queue.capacity(), Some(100));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn open_priority(self, redis: &Redis) -> Result<RedisPriorityQueue<T>, Error> {
+        Ok(RedisPriorityQueue::new(self.open_as(redis, true).await?))
+    }
+
+    async fn open_as(self, redis: &Redis, priority: bool) -> Result<RedisQueue<T>, Error> {
         let prefix = format!("ak:q:{{{}}}", self.name);
         let stream = format!("{prefix}:s");
         let mut manager = redis.manager();
@@ -259,6 +316,10 @@ where
                 waiting_joiners: format!("{prefix}:w:join"),
                 delayed: format!("{prefix}:d"),
                 delayed_seq: format!("{prefix}:dseq"),
+                priority: priority.then(|| PrioritySet {
+                    set: format!("{prefix}:pq"),
+                    seq: format!("{prefix}:pseq"),
+                }),
                 stream,
                 channel,
                 consumer: consumer_name(),
@@ -308,6 +369,20 @@ enum Due {
 /// The latest due time a delayed put accepts, in ms: 2^53, where a Lua
 /// number (a double) is still exact. About 285 000 years after 1970.
 const MAX_DUE_MILLIS: u64 = 1 << 53;
+
+impl Due {
+    /// Due `delay` after the server's clock at the put; beyond 285 000
+    /// years cut to that.
+    fn after(delay: Duration) -> Due {
+        Due::After(lease_millis(delay).min(MAX_DUE_MILLIS))
+    }
+
+    /// Due at the wall-clock time `when` (before 1970: now).
+    fn at(when: SystemTime) -> Due {
+        let millis = when.duration_since(UNIX_EPOCH).map_or(0, lease_millis);
+        Due::At(millis.min(MAX_DUE_MILLIS))
+    }
+}
 
 impl<T> RedisQueue<T>
 where
@@ -377,10 +452,15 @@ where
     /// # }
     /// ```
     pub async fn put(&self, item: T) -> Result<(), PutError<T>> {
-        let payload = match serde_json::to_vec(&item) {
-            Ok(payload) => payload,
-            Err(err) => return Err(PutError::new(Error::Encode(err), item)),
-        };
+        match encode(&item, 0) {
+            Ok(payload) => self.put_encoded(payload, item).await,
+            Err(err) => Err(PutError::new(err, item)),
+        }
+    }
+
+    /// Puts the encoded `payload`, waiting for room; `item` is what an
+    /// error hands back.
+    async fn put_encoded<U>(&self, payload: Payload, item: U) -> Result<(), PutError<U>> {
         loop {
             let notified = self.inner.events.space.notified();
             tokio::pin!(notified);
@@ -424,10 +504,15 @@ where
     /// # }
     /// ```
     pub async fn try_put(&self, item: T) -> Result<(), PutError<T>> {
-        let payload = match serde_json::to_vec(&item) {
-            Ok(payload) => payload,
-            Err(err) => return Err(PutError::new(Error::Encode(err), item)),
-        };
+        match encode(&item, 0) {
+            Ok(payload) => self.try_put_encoded(payload, item).await,
+            Err(err) => Err(PutError::new(err, item)),
+        }
+    }
+
+    /// Puts the encoded `payload` if there is room now; `item` is what an
+    /// error hands back.
+    async fn try_put_encoded<U>(&self, payload: Payload, item: U) -> Result<(), PutError<U>> {
         match self
             .put_payloads(std::slice::from_ref(&payload), false)
             .await
@@ -484,8 +569,10 @@ where
     /// # }
     /// ```
     pub async fn put_after(&self, delay: Duration, item: T) -> Result<(), PutError<T>> {
-        let millis = lease_millis(delay).min(MAX_DUE_MILLIS);
-        self.put_delayed(Due::After(millis), item).await
+        match encode(&item, 0) {
+            Ok(payload) => self.put_delayed(Due::after(delay), payload, item).await,
+            Err(err) => Err(PutError::new(err, item)),
+        }
     }
 
     /// Puts `item` in the queue at the wall-clock time `when`, as
@@ -520,19 +607,15 @@ where
     /// # }
     /// ```
     pub async fn put_at(&self, when: SystemTime, item: T) -> Result<(), PutError<T>> {
-        let millis = when
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, lease_millis)
-            .min(MAX_DUE_MILLIS);
-        self.put_delayed(Due::At(millis), item).await
+        match encode(&item, 0) {
+            Ok(payload) => self.put_delayed(Due::at(when), payload, item).await,
+            Err(err) => Err(PutError::new(err, item)),
+        }
     }
 
-    /// Runs the delayed put script for `item`.
-    async fn put_delayed(&self, due: Due, item: T) -> Result<(), PutError<T>> {
-        let payload = match serde_json::to_vec(&item) {
-            Ok(payload) => payload,
-            Err(err) => return Err(PutError::new(Error::Encode(err), item)),
-        };
+    /// Runs the delayed put script for the encoded `payload` (with its
+    /// priority, on a priority queue); `item` is what an error hands back.
+    async fn put_delayed<U>(&self, due: Due, payload: Payload, item: U) -> Result<(), PutError<U>> {
         let (mode, millis) = match due {
             Due::After(millis) => ("after", millis),
             Due::At(millis) => ("at", millis),
@@ -546,7 +629,8 @@ where
             .arg(mode)
             .arg(&inner.channel)
             .arg(millis)
-            .arg(payload)
+            .arg(payload.json)
+            .arg(inner.priority.as_ref().map(|_| payload.priority))
             .invoke_async(&mut inner.manager.clone())
             .await;
         match added {
@@ -590,13 +674,19 @@ where
         I: IntoIterator<Item = T>,
     {
         let items: Vec<T> = items.into_iter().collect();
-        let mut payloads = Vec::with_capacity(items.len());
-        for item in &items {
-            match serde_json::to_vec(item) {
-                Ok(payload) => payloads.push(payload),
-                Err(err) => return Err(PutError::new(Error::Encode(err), items)),
-            }
+        match items.iter().map(|item| encode(item, 0)).collect() {
+            Ok(payloads) => self.put_all(payloads, items).await,
+            Err(err) => Err(PutError::new(err, items)),
         }
+    }
+
+    /// Puts every payload of `payloads`, in order, waiting for room;
+    /// `items[i]` is what an error hands back for `payloads[i]`.
+    async fn put_all<U>(
+        &self,
+        payloads: Vec<Payload>,
+        items: Vec<U>,
+    ) -> Result<(), PutError<Vec<U>>> {
         let mut done = 0;
         while done < payloads.len() {
             let notified = self.inner.events.space.notified();
@@ -612,24 +702,40 @@ where
         Ok(())
     }
 
-    /// Runs the put script: the number of payloads added. With `wait`, a
-    /// put that finds no room registers as a waiting putter.
-    async fn put_payloads(&self, payloads: &[Vec<u8>], wait: bool) -> Result<usize, Error> {
+    /// Runs the put script (the priority queue's, for one): the number of
+    /// payloads added. With `wait`, a put that finds no room registers as a
+    /// waiting putter.
+    async fn put_payloads(&self, payloads: &[Payload], wait: bool) -> Result<usize, Error> {
         let inner = &*self.inner;
-        let mut invocation = scripts::PUT.prepare_invoke();
+        let (mut invocation, set) = match &inner.priority {
+            None => (scripts::PUT.prepare_invoke(), &inner.delayed),
+            Some(priority) => (scripts::PRIORITY_PUT.prepare_invoke(), &priority.set),
+        };
         invocation
             .key(&inner.stream)
             .key(&inner.shutdown_key)
             .key(&inner.waiting_getters)
             .key(&inner.waiting_putters)
-            .key(&inner.delayed)
+            .key(set)
             .arg(GROUP)
             .arg(&inner.channel)
             .arg(inner.capacity.unwrap_or(0))
             .arg(flag(wait))
             .arg(self.registration_millis());
-        for payload in payloads {
-            invocation.arg(payload.as_slice());
+        match &inner.priority {
+            None => {
+                for payload in payloads {
+                    invocation.arg(payload.json.as_slice());
+                }
+            }
+            Some(priority) => {
+                invocation.key(&priority.seq).key(&inner.delayed);
+                for payload in payloads {
+                    invocation
+                        .arg(payload.priority)
+                        .arg(payload.json.as_slice());
+                }
+            }
         }
         let added: i64 = invocation
             .invoke_async(&mut inner.manager.clone())
@@ -803,6 +909,24 @@ where
         })
     }
 
+    /// A priority queue's set of waiting items, the extra key of its
+    /// scripts; `None` (no key) for a FIFO queue.
+    fn priority_set(&self) -> Option<&str> {
+        self.inner
+            .priority
+            .as_ref()
+            .map(|priority| priority.set.as_str())
+    }
+
+    /// A priority queue's counter numbering its members; `None` for a FIFO
+    /// queue.
+    fn priority_seq(&self) -> Option<&str> {
+        self.inner
+            .priority
+            .as_ref()
+            .map(|priority| priority.seq.as_str())
+    }
+
     /// Whether this get should look for expired leases before new entries:
     /// once every quarter of the visibility timeout.
     fn claim_due(&self) -> bool {
@@ -829,6 +953,8 @@ where
             .key(&inner.waiting_putters)
             .key(&inner.waiting_getters)
             .key(&inner.delayed)
+            .key(self.priority_set())
+            .key(self.priority_seq())
             .arg(GROUP)
             .arg(&inner.channel)
             .arg(&inner.consumer)
@@ -879,6 +1005,7 @@ where
             .key(&inner.stream)
             .key(&inner.waiting_joiners)
             .key(&inner.delayed)
+            .key(self.priority_set())
             .arg(GROUP)
             .arg(&inner.channel)
             .arg(id)
@@ -909,6 +1036,7 @@ where
                 .key(&inner.stream)
                 .key(&inner.waiting_joiners)
                 .key(&inner.delayed)
+                .key(self.priority_set())
                 .arg(GROUP)
                 .arg(&inner.channel);
             for id in chunk {
@@ -1018,6 +1146,7 @@ where
             .key(&inner.stream)
             .key(&inner.waiting_joiners)
             .key(&inner.delayed)
+            .key(self.priority_set())
             .arg(flag(join))
             .arg(self.registration_millis())
             .invoke_async(&mut inner.manager.clone())
@@ -1042,6 +1171,7 @@ where
         scripts::LEN
             .key(&inner.stream)
             .key(&inner.delayed)
+            .key(self.priority_set())
             .arg(GROUP)
             .arg(inner.capacity.unwrap_or(0))
             .invoke_async(&mut inner.manager.clone())
@@ -1174,6 +1304,7 @@ where
             .key(&inner.stream)
             .key(&inner.shutdown_key)
             .key(&inner.delayed)
+            .key(self.priority_set())
             .arg(GROUP)
             .arg(&inner.channel)
             .arg(if immediate { "1" } else { "0" })
@@ -1212,6 +1343,20 @@ where
 enum One<T> {
     Got(Result<Delivery<T>, Error>),
     Nothing(Option<Duration>),
+}
+
+/// An encoded item and its priority (0, unused, for a FIFO queue).
+struct Payload {
+    priority: i64,
+    json: Vec<u8>,
+}
+
+/// Encodes `item` with `priority`.
+fn encode<T: Serialize>(item: &T, priority: i64) -> Result<Payload, Error> {
+    match serde_json::to_vec(item) {
+        Ok(json) => Ok(Payload { priority, json }),
+        Err(err) => Err(Error::Encode(err)),
+    }
 }
 
 /// Decodes one entry's bytes, keeping them in the error if they are not an

@@ -14,6 +14,16 @@
 //! room. A member in another shape is moved whole, as raw bytes, so that
 //! the getter sees a decode error and the other items still flow.
 //!
+//! **Priority queues** keep their waiting items in another sorted set
+//! (`…:pq`) scored by priority, members in the same shape (numbered from
+//! `…:pseq`), so equal priorities keep their put order. `PRIORITY_PUT`
+//! adds to it; the other scripts take the set as an extra, last key and
+//! only then look at it, so a FIFO queue's scripts run as before: `GET`
+//! moves the smallest members into the stream just before it reads new
+//! entries (`ZPOPMIN`), so delivery, leases and acknowledgement stay the
+//! stream's. A priority queue's delayed members carry their priority
+//! (`NUMBER:PRIORITY:JSON`), and promotion moves them into its set.
+//!
 //! **Events only when someone waits.** A caller about to wait registers in
 //! the same script that found it must wait (an item, room, or the end of
 //! the work): it sets a marker key (`…:w:get`, `…:w:put`, `…:w:join`) that
@@ -41,10 +51,15 @@ fn script(body: &str) -> Script {
 /// The delayed set's helpers: the server clock in ms, a member's parts,
 /// promotion of due members, and the time until the next one is due.
 ///
-/// `promote(stream, set, group, cap)` moves up to 1 000 due members (so a
-/// backlog never holds Redis for long) into `stream`, as far as the
-/// capacity `cap` (0: unbounded) leaves room for waiting items, and returns
-/// how many it moved. `next_due(set)` is nil when the set is empty, else
+/// `promote(stream, set, group, cap, pq, pseq)` moves up to 1 000 due
+/// members (so a backlog never holds Redis for long) into `stream`, as far
+/// as the capacity `cap` (0: unbounded) leaves room for waiting items, and
+/// returns how many it moved. A priority queue passes its set `pq` and
+/// counter `pseq`: its delayed members hold `PRIORITY:JSON` after the
+/// number, and each enters `pq` with that priority and the next number of
+/// `pseq` (behind the equal priorities already waiting); a member not in
+/// that shape goes to the stream whole, as raw bytes. `pq`'s members count
+/// as waiting for the room. `next_due(set)` is nil when the set is empty, else
 /// the ms until its earliest member is due (at least 1).
 const DELAYED: &str = r"
 local function now_ms()
@@ -57,7 +72,10 @@ local function split(member)
   end
   return '', member
 end
-local function promote(stream, set, group, cap)
+local function split_priority(value)
+  return string.match(value, '^(%-?%d+):(.*)$')
+end
+local function promote(stream, set, group, cap, pq, pseq)
   local first = redis.call('ZRANGE', set, 0, 0, 'WITHSCORES')
   if #first == 0 then return 0 end
   local now = now_ms()
@@ -65,13 +83,21 @@ local function promote(stream, set, group, cap)
   local room = 1000
   if cap > 0 then
     local waiting = redis.call('XLEN', stream) - redis.call('XPENDING', stream, group)[1]
+    if pq then waiting = waiting + redis.call('ZCARD', pq) end
     room = math.min(room, cap - waiting)
   end
   if room <= 0 then return 0 end
   local due = redis.call('ZRANGEBYSCORE', set, '-inf', string.format('%.0f', now), 'LIMIT', 0, room)
   for _, member in ipairs(due) do
     local _, value = split(member)
-    redis.call('XADD', stream, '*', 'v', value)
+    local priority, json
+    if pq then priority, json = split_priority(value) end
+    if priority then
+      local seq = redis.call('INCR', pseq)
+      redis.call('ZADD', pq, priority, string.format('%020d', seq) .. ':' .. json)
+    else
+      redis.call('XADD', stream, '*', 'v', value)
+    end
   end
   if #due > 0 then redis.call('ZREM', set, unpack(due)) end
   return #due
@@ -120,10 +146,50 @@ return 0
     )
 });
 
+/// A priority queue's put: adds as many of the (priority, JSON) pairs
+/// `ARGV[6..]` to the set `KEYS[5]` as the capacity `ARGV[3]` (0:
+/// unbounded) leaves room for, each member the next number of `KEYS[6]`
+/// (one `INCRBY` for the batch), `:` and the JSON, after moving the due
+/// delayed items (`KEYS[7]`) in. Waiting items are the set's members and
+/// the stream's undelivered entries. Returns, publishes and registers as
+/// `PUT` does.
+pub(crate) static PRIORITY_PUT: LazyLock<Script> = LazyLock::new(|| {
+    delayed_script(
+        r"
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+local cap = tonumber(ARGV[3])
+local promoted = 0
+if redis.call('EXISTS', KEYS[7]) == 1 then
+  promoted = promote(KEYS[1], KEYS[7], ARGV[1], cap, KEYS[5], KEYS[6])
+end
+local room = (#ARGV - 5) / 2
+if cap > 0 then
+  local waiting = redis.call('XLEN', KEYS[1]) - redis.call('XPENDING', KEYS[1], ARGV[1])[1]
+    + redis.call('ZCARD', KEYS[5])
+  room = math.max(math.min(room, cap - waiting), 0)
+end
+if room > 0 then
+  local first = redis.call('INCRBY', KEYS[6], room) - room
+  for i = 1, room do
+    local member = string.format('%020d', first + i) .. ':' .. ARGV[5 + 2 * i]
+    redis.call('ZADD', KEYS[5], ARGV[4 + 2 * i], member)
+  end
+end
+if room + promoted > 0 and redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('PUBLISH', ARGV[2], 'p')
+end
+if room > 0 then return room end
+if ARGV[4] == '1' then register(KEYS[4], ARGV[5]) end
+return 0
+",
+    )
+});
+
 /// Adds the delayed item `ARGV[4]` to the set `KEYS[1]`, due `ARGV[3]` ms
 /// after the server's `TIME` when `ARGV[1] == 'after'`, else at the unix
 /// time `ARGV[3]` ms (this script has no group: `ARGV[1]` is the mode).
-/// Its member takes the next number of `KEYS[4]`.
+/// Its member takes the next number of `KEYS[4]`; a priority queue's
+/// member holds its priority `ARGV[5]` too (`NUMBER:PRIORITY:JSON`).
 /// Returns 1, or -1 if the queue is shut down (`KEYS[2]`). Publishes `p` if
 /// getters wait (`KEYS[3]`), so that one sleeping until a later due time
 /// looks at this one.
@@ -134,7 +200,9 @@ if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 local due = tonumber(ARGV[3])
 if ARGV[1] == 'after' then due = now_ms() + due end
 local seq = redis.call('INCR', KEYS[4])
-redis.call('ZADD', KEYS[1], string.format('%.0f', due), string.format('%020d', seq) .. ':' .. ARGV[4])
+local value = ARGV[4]
+if ARGV[5] then value = ARGV[5] .. ':' .. value end
+redis.call('ZADD', KEYS[1], string.format('%.0f', due), string.format('%020d', seq) .. ':' .. value)
 if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PUBLISH', ARGV[2], 'p') end
 return 1
 ",
@@ -157,13 +225,20 @@ return 1
 /// Publishes `s` after taking new entries if putters wait (`KEYS[3]`); when
 /// nothing was taken and `ARGV[7] == '1'`, registers the caller as a
 /// waiting getter (`KEYS[4]`, for `ARGV[8]` ms).
+/// A priority queue passes its set as `KEYS[6]` and its counter as
+/// `KEYS[7]`: due delayed items enter the set, and before reading new
+/// entries its smallest members move into the stream, to be read in this
+/// run (a member in another shape moves whole, as raw bytes): `ARGV[4]`
+/// less the entries already waiting in the stream (none, unless a
+/// malformed delayed member went there), which are read first, so no
+/// member popped now is left behind them.
 pub(crate) static GET: LazyLock<Script> = LazyLock::new(|| {
     delayed_script(
         r"
 local out = {'ok'}
 local cap = tonumber(ARGV[9])
 local delayed = redis.call('EXISTS', KEYS[5]) == 1
-if delayed then promote(KEYS[1], KEYS[5], ARGV[1], cap) end
+if delayed then promote(KEYS[1], KEYS[5], ARGV[1], cap, KEYS[6], KEYS[7]) end
 local function take(entries)
   for _, entry in ipairs(entries) do
     local fields = entry[2]
@@ -183,11 +258,22 @@ local function claim()
 end
 if ARGV[6] == '1' then claim() end
 if #out == 1 then
+  if KEYS[6] then
+    local undelivered = redis.call('XLEN', KEYS[1]) - redis.call('XPENDING', KEYS[1], ARGV[1])[1]
+    local want = tonumber(ARGV[4]) - undelivered
+    if want > 0 then
+      local popped = redis.call('ZPOPMIN', KEYS[6], want)
+      for i = 1, #popped, 2 do
+        local _, value = split(popped[i])
+        redis.call('XADD', KEYS[1], '*', 'v', value)
+      end
+    end
+  end
   local read = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[3], 'COUNT', ARGV[4], 'STREAMS', KEYS[1], '>')
   if read then
     take(read[1][2])
     if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PUBLISH', ARGV[2], 's') end
-    if delayed then promote(KEYS[1], KEYS[5], ARGV[1], cap) end
+    if delayed then promote(KEYS[1], KEYS[5], ARGV[1], cap, KEYS[6], KEYS[7]) end
   end
 end
 if #out == 1 and ARGV[6] ~= '1' then claim() end
@@ -204,8 +290,8 @@ return out
 
 /// Acknowledges and deletes the entries `ARGV[3..]` that are still pending;
 /// publishes `d` when no entry is left unfinished (none in the stream, no
-/// delayed item in `KEYS[3]`) and joiners wait (`KEYS[2]`). Returns how
-/// many were acknowledged now.
+/// delayed item in `KEYS[3]`, none in a priority queue's set `KEYS[4]`) and
+/// joiners wait (`KEYS[2]`). Returns how many were acknowledged now.
 pub(crate) static ACK: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
@@ -217,7 +303,7 @@ for i = 3, #ARGV do
   end
 end
 if acked > 0 and redis.call('XLEN', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[2]) == 1
-  and redis.call('ZCARD', KEYS[3]) == 0 then
+  and redis.call('ZCARD', KEYS[3]) == 0 and (not KEYS[4] or redis.call('ZCARD', KEYS[4]) == 0) then
   redis.call('PUBLISH', ARGV[2], 'd')
 end
 return acked
@@ -239,13 +325,14 @@ return 1
     )
 });
 
-/// The number of unfinished items (waiting, delivered, or delayed in
-/// `KEYS[3]`); when there are some and `ARGV[1] == '1'`, registers the
+/// The number of unfinished items (waiting, delivered, delayed in
+/// `KEYS[3]`, or waiting in a priority queue's set `KEYS[4]`); when there are some and `ARGV[1] == '1'`, registers the
 /// caller as a joiner (`KEYS[2]`, for `ARGV[2]` ms).
 pub(crate) static UNFINISHED: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
 local n = redis.call('XLEN', KEYS[1]) + redis.call('ZCARD', KEYS[3])
+if KEYS[4] then n = n + redis.call('ZCARD', KEYS[4]) end
 if n > 0 and ARGV[1] == '1' then register(KEYS[2], ARGV[2]) end
 return n
 ",
@@ -254,11 +341,13 @@ return n
 
 /// The number of waiting (undelivered) entries, counting the delayed items
 /// of `KEYS[2]` that are due and that the capacity `ARGV[2]` leaves room
-/// for: those the next put or get moves into the stream.
+/// for: those the next put or get moves into the stream; and every member
+/// of a priority queue's set `KEYS[3]`.
 pub(crate) static LEN: LazyLock<Script> = LazyLock::new(|| {
     delayed_script(
         r"
 local waiting = redis.call('XLEN', KEYS[1]) - redis.call('XPENDING', KEYS[1], ARGV[1])[1]
+if KEYS[3] then waiting = waiting + redis.call('ZCARD', KEYS[3]) end
 if redis.call('EXISTS', KEYS[2]) == 1 then
   local due = redis.call('ZCOUNT', KEYS[2], '-inf', string.format('%.0f', now_ms()))
   local cap = tonumber(ARGV[2])
@@ -272,8 +361,9 @@ return waiting
 
 /// Sets the shutdown flag and publishes `x`. With `ARGV[3] == '1'` it also
 /// takes every waiting entry out of the queue (acknowledged and deleted),
-/// then every delayed item of `KEYS[3]` in due order (the set is deleted),
-/// and returns them. Returns `{was_shut_down, id, value, ...}`; a delayed
+/// then every member of a priority queue's set `KEYS[4]`, smallest first,
+/// then every delayed item of `KEYS[3]` in due order (both sets are
+/// deleted), and returns them. Returns `{was_shut_down, id, value, ...}`; a delayed
 /// item's id is its sequence number (empty for a member in another shape,
 /// whose value is the whole member).
 pub(crate) static SHUTDOWN: LazyLock<Script> = LazyLock::new(|| {
@@ -297,14 +387,27 @@ if ARGV[3] == '1' then
     end
   end
   redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], '~shutdown')
+  if KEYS[4] then
+    for _, member in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
+      local id, value = split(member)
+      out[#out + 1] = id
+      out[#out + 1] = value
+    end
+    redis.call('DEL', KEYS[4])
+  end
   for _, member in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
     local id, value = split(member)
+    if KEYS[4] then
+      local _, json = split_priority(value)
+      value = json or value
+    end
     out[#out + 1] = id
     out[#out + 1] = value
   end
   redis.call('DEL', KEYS[3])
 end
-if redis.call('XLEN', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[3]) == 0 then
+if redis.call('XLEN', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[3]) == 0
+  and (not KEYS[4] or redis.call('ZCARD', KEYS[4]) == 0) then
   redis.call('PUBLISH', ARGV[2], 'd')
 end
 redis.call('PUBLISH', ARGV[2], 'x')
