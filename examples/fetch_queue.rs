@@ -43,7 +43,7 @@ usage: fetch_queue [--url http://127.0.0.1:3000/aio] [-n 20] [-k 4]
                    [--capacity 8] [--delay 20..120]
        fetch_queue --redis redis://127.0.0.1:6379 --role producer
                    [--queue fetch_queue] [--url URL] [-n 20] [--capacity 8]
-                   [--delay 20..120] [--shutdown]
+                   [--delay 20..120] [--shutdown] [--reopen]
        fetch_queue --redis redis://127.0.0.1:6379 --role worker
                    [--queue fetch_queue] [-k 4]
 
@@ -59,7 +59,8 @@ With --redis, each process plays one --role on the Redis queue named by
 --queue. The producer puts the jobs (--capacity bounds the waiting ones
 across all processes), waits for every worker's task_done, and with
 --shutdown then shuts the queue down so that the workers exit; without it
-they keep waiting for more work. A worker runs k fetchers until the queue
+they keep waiting for more work. The shutdown stays in Redis: --reopen
+clears an earlier run's before putting. A worker runs k fetchers until the queue
 is shut down, and exits 1 if any of its fetches failed. Each job is
 delivered at least once: one whose worker died is fetched again by another.
 An unreachable Redis exits 1.";
@@ -80,6 +81,7 @@ struct Flags {
     role: Option<Role>,
     queue: Option<String>,
     shutdown: bool,
+    reopen: bool,
 }
 
 impl Flags {
@@ -97,6 +99,7 @@ impl Flags {
                 Long("role") => flags.role = Some(args.value_with(Role::parse)),
                 Long("queue") => flags.queue = Some(args.value_with(parse_queue_name)),
                 Long("shutdown") => flags.shutdown = true,
+                Long("reopen") => flags.reopen = true,
                 other => {
                     let err = other.unexpected();
                     args.fail(err)
@@ -124,6 +127,8 @@ impl Flags {
                     "--shutdown needs --redis: in one process the queue is always shut down after join"
                         .into(),
                 )
+            } else if self.reopen {
+                Some("--reopen clears a Redis queue's shutdown: it needs --redis".into())
             } else {
                 None
             };
@@ -142,6 +147,7 @@ impl Flags {
                     ("--delay", self.delay.is_some()),
                     ("--capacity", self.capacity.is_some()),
                     ("--shutdown", self.shutdown),
+                    ("--reopen", self.reopen),
                 ];
                 producer_only
                     .iter()
@@ -172,7 +178,11 @@ async fn main() -> std::io::Result<ExitCode> {
     let name = flags.queue.as_deref().unwrap_or(QUEUE);
     match flags.role {
         Some(Role::Producer) => {
-            produce(&redis, name, flags.url, n, capacity, delay, flags.shutdown).await
+            let ending = Ending {
+                reopen: flags.reopen,
+                shutdown: flags.shutdown,
+            };
+            produce(&redis, name, flags.url, n, capacity, delay, ending).await
         }
         Some(Role::Worker) => Ok(work(&redis, name, flags.k.unwrap_or(4)).await),
         None => unreachable!("Flags::parse refuses --redis without --role"),
@@ -242,6 +252,14 @@ async fn in_process(
     Ok(fetch::exit_status(total.failed, n))
 }
 
+/// What the producer does with the queue's shutdown flag.
+struct Ending {
+    /// Clear an earlier run's shutdown before putting.
+    reopen: bool,
+    /// Shut the queue down after `join`.
+    shutdown: bool,
+}
+
 /// The producer process: puts the jobs on the Redis queue and waits for the
 /// workers of every process to mark them done.
 async fn produce(
@@ -251,7 +269,7 @@ async fn produce(
     n: usize,
     capacity: usize,
     delay: RangeInclusive<u64>,
-    shutdown: bool,
+    ending: Ending,
 ) -> std::io::Result<ExitCode> {
     // The capacity is checked inside Redis, so it bounds the waiting jobs
     // whichever producer put them.
@@ -263,6 +281,15 @@ async fn produce(
         Ok(queue) => queue,
         Err(err) => return Ok(failed(redis.url(), &err)),
     };
+    if ending.reopen {
+        match queue.reopen().await {
+            Ok(true) => {
+                println!("producer: reopened queue {name:?}: an earlier run had shut it down")
+            }
+            Ok(false) => {}
+            Err(err) => return Ok(failed(redis.url(), &err)),
+        }
+    }
     // The server must outlive `join`: the workers fetch from it until then.
     let (url, server) = aio::url_or_spawn(url, delay).await?;
     println!(
@@ -275,8 +302,8 @@ async fn produce(
         Err(Error::ShutDown) => {
             eprintln!(
                 "error: queue {name:?} at {} is shut down (by an earlier --shutdown): \
-                 its workers have exited; use another --queue, or clear the flag with \
-                 `redis-cli DEL 'ak:q:{{{name}}}:shutdown'`",
+                 its workers have exited; give --reopen (once they are gone), or use \
+                 another --queue",
                 redis.url()
             );
             return Ok(ExitCode::FAILURE);
@@ -288,7 +315,7 @@ async fn produce(
         start.elapsed()
     );
     drop(server);
-    if shutdown {
+    if ending.shutdown {
         // Every process's next `get` fails once nothing is left: the
         // workers return.
         if let Err(err) = WorkQueue::shutdown(&queue).await {

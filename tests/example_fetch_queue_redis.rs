@@ -211,6 +211,26 @@ fn one_producer_and_two_worker_processes_share_the_jobs() {
     // of 30 s expired, or a worker died, which the count allows).
     assert!(total >= n, "{total} fetched");
     assert_eq!(seen, (0..n).collect::<BTreeSet<_>>());
+
+    // The shutdown outlives the run: the next producer is refused and told
+    // about --reopen, which clears it.
+    let producer_again = |extra: &[&str]| {
+        let mut cmd = fetch_queue();
+        cmd.args(["--redis", &url, "--role", "producer", "--queue", queue]);
+        cmd.args(extra);
+        Running::spawn(&mut cmd).finish()
+    };
+    let refused = producer_again(&["-n", "1"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", refused.stderr);
+    assert!(refused.stderr.contains("--reopen"), "{}", refused.stderr);
+    let reopened = producer_again(&["-n", "0", "--reopen"]);
+    assert!(reopened.status.success(), "{}", reopened.stderr);
+    assert!(reopened.stdout.contains("reopened"), "{}", reopened.stdout);
+    let shut_down: bool = redis::cmd("EXISTS")
+        .arg(format!("ak:q:{{{queue}}}:shutdown"))
+        .query(&mut server.conn())
+        .unwrap();
+    assert!(!shut_down, "--reopen without --shutdown leaves it open");
 }
 
 #[test]
@@ -247,6 +267,14 @@ fn flags_that_do_not_apply_exit_2_before_connecting() {
         (
             &["--redis", redis, "--role", "worker", "--shutdown"][..],
             "--shutdown applies to the producer",
+        ),
+        (
+            &["--redis", redis, "--role", "worker", "--reopen"][..],
+            "--reopen applies to the producer",
+        ),
+        (
+            &["--reopen"][..],
+            "--reopen clears a Redis queue's shutdown",
         ),
         (
             &["--redis", redis, "--role", "worker", "--capacity", "3"][..],

@@ -763,6 +763,14 @@ async fn the_documented_examples_run() -> Result<(), Error> {
     assert_eq!(*queue.get().await?, 1);
     assert!(matches!(queue.get().await, Err(Error::ShutDown)));
 
+    // reopen
+    let queue: RedisPriorityQueue<u32> = RedisPriorityQueue::open(&redis, "nightly-triage").await?;
+    queue.shutdown().await?;
+    assert!(queue.reopen().await?);
+    queue.put(1, 7).await.map_err(|err| err.into_parts().0)?;
+    assert!(!queue.is_shutdown().await?);
+    assert_eq!(*queue.try_get().await?, 7);
+
     // try_put
     let queue = RedisQueue::<u8>::builder("tiny-ranked")
         .capacity(1)

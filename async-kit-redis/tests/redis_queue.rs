@@ -228,6 +228,34 @@ async fn shutdown_is_seen_by_every_handle() {
     b.task_done(first.id()).await.unwrap();
 }
 
+/// `reopen`'s documented example: a queue shut down by one run is open
+/// again for the next, for every handle, and its items are untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reopen_clears_the_shutdown_for_every_handle() {
+    let server = RedisServer::start();
+    let queue: RedisQueue<u32> = open(&server, "nightly", 0).await;
+    let other: RedisQueue<u32> = open(&server, "nightly", 0).await;
+    queue.put(7).await.unwrap();
+    queue.put(8).await.unwrap();
+    let delivered = queue.get().await.unwrap();
+    queue.shutdown().await.unwrap();
+    assert!(matches!(
+        queue.put(1).await.map_err(|e| e.into_parts().0),
+        Err(Error::ShutDown)
+    ));
+    assert!(queue.reopen().await.unwrap());
+    assert!(!other.is_shutdown().await.unwrap());
+    other.put(1).await.unwrap();
+    assert!(!queue.reopen().await.unwrap(), "it was open");
+    // What was waiting or delivered before is still there.
+    assert_eq!(queue.unfinished().await.unwrap(), 3);
+    assert_eq!(*other.get().await.unwrap(), 8);
+    queue.task_done(delivered.id()).await.unwrap();
+    // A get on the open, drained queue waits again instead of failing.
+    assert_eq!(*other.get().await.unwrap(), 1);
+    assert!(matches!(other.try_get().await, Err(Error::Empty)));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_immediate_hands_back_the_waiting_items_and_wakes_getters() {
     let server = RedisServer::start();

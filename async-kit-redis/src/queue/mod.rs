@@ -1336,6 +1336,48 @@ where
             .await
             .map_err(Error::from_redis)
     }
+
+    /// Clears the shutdown flag that any process's [`shutdown`](Self::shutdown)
+    /// left in Redis, so that puts are accepted again and gets wait for
+    /// items again. Returns `true` if the queue was shut down.
+    ///
+    /// For the next run of a producer/consumer program on a queue an
+    /// earlier run shut down. Calls that already failed with
+    /// [`Error::ShutDown`] stay failed; a getter of an earlier run that is
+    /// still draining the queue waits for new items instead of ending, so
+    /// reopen once the old run's consumers have gone, or use another name.
+    /// Nothing else changes: waiting, delivered and delayed items stay as
+    /// they are.
+    ///
+    /// # Cancel safety
+    ///
+    /// If cancelled, the flag may or may not have been cleared (one
+    /// command); calling it again is harmless.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use async_kit_redis::{Error, Redis, RedisQueue};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// # let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisQueue<u32> = RedisQueue::open(&redis, "nightly").await?;
+    /// queue.shutdown().await?;
+    /// assert!(matches!(queue.put(1).await.map_err(|e| e.into_parts().0), Err(Error::ShutDown)));
+    /// // The next night's run:
+    /// assert!(queue.reopen().await?);
+    /// queue.put(1).await.map_err(|err| err.into_parts().0)?;
+    /// assert!(!queue.reopen().await?, "it was open");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn reopen(&self) -> Result<bool, Error> {
+        redis::cmd("DEL")
+            .arg(&self.inner.shutdown_key)
+            .query_async(&mut self.inner.manager.clone())
+            .await
+            .map_err(Error::from_redis)
+    }
 }
 
 /// What one get script run for one item gave: the item (or why not), or

@@ -675,6 +675,32 @@ where
     pub async fn is_shutdown(&self) -> Result<bool, Error> {
         self.queue.is_shutdown().await
     }
+
+    /// Clears the shutdown flag, as [`RedisQueue::reopen`]: puts are
+    /// accepted again. Returns `true` if the queue was shut down.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`RedisQueue::reopen`]: if cancelled, the flag may or may not have
+    /// been cleared; calling it again is harmless.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use async_kit_redis::{Redis, RedisPriorityQueue};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), async_kit_redis::Error> {
+    /// # let redis = Redis::connect("redis://127.0.0.1:6379").await?;
+    /// let queue: RedisPriorityQueue<u32> = RedisPriorityQueue::open(&redis, "nightly-triage").await?;
+    /// queue.shutdown().await?;
+    /// assert!(queue.reopen().await?);
+    /// queue.put(1, 7).await.map_err(|err| err.into_parts().0)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn reopen(&self) -> Result<bool, Error> {
+        self.queue.reopen().await
+    }
 }
 
 /// Encodes `item` with `priority`, refusing a priority a Redis score does
