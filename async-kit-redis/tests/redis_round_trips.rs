@@ -87,6 +87,49 @@ async fn a_put_get_task_done_is_three_round_trips() {
     assert_eq!(count(&server, "publish"), 0, "nobody waited, so no event");
 }
 
+/// The work inside those three script runs, for an unbounded queue nobody
+/// waits on: each script probes the keys that are usually absent (the
+/// shutdown flag, the delayed set, the waiters' markers) with one `EXISTS`,
+/// so an item costs seven commands inside Redis (a hand-written loop sends
+/// four: `XADD`, `XREADGROUP`, `XACK`, `XDEL`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hot_path_runs_seven_commands_inside_redis() {
+    let server = RedisServer::start();
+    let redis = Redis::connect(&server.url()).await.unwrap();
+    let queue: RedisQueue<u64> = RedisQueue::open(&redis, "inside").await.unwrap();
+    queue.put(0).await.unwrap();
+    let warm = queue.get().await.unwrap();
+    queue.task_done(warm.id()).await.unwrap();
+
+    reset(&server);
+    for n in 0..N {
+        queue.put(n).await.unwrap();
+        let delivery = queue.get().await.unwrap();
+        assert!(queue.task_done(delivery.id()).await.unwrap());
+    }
+    let mut inside: Vec<(String, u64)> = calls(&server)
+        .into_iter()
+        .filter(|(name, _)| {
+            !matches!(
+                name.as_str(),
+                "evalsha" | "eval" | "info" | "config|resetstat"
+            )
+        })
+        .collect();
+    inside.sort();
+    let expected: Vec<(String, u64)> = [
+        ("exists", 3 * N),
+        ("xack", N),
+        ("xadd", N),
+        ("xdel", N),
+        ("xreadgroup", N),
+    ]
+    .into_iter()
+    .map(|(name, calls)| (name.to_owned(), calls))
+    .collect();
+    assert_eq!(inside, expected);
+}
+
 /// The calls of one command since the last reset.
 fn count(server: &RedisServer, command: &str) -> u64 {
     calls(server)

@@ -124,10 +124,16 @@ fn delayed_script(body: &str) -> Script {
 pub(crate) static PUT: LazyLock<Script> = LazyLock::new(|| {
     delayed_script(
         r"
-if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 local cap = tonumber(ARGV[3])
 local promoted = 0
-if redis.call('EXISTS', KEYS[5]) == 1 then promoted = promote(KEYS[1], KEYS[5], ARGV[1], cap) end
+local getters = false
+-- One probe for the three keys that are usually absent: the shutdown
+-- flag, the delayed set and the getters' marker.
+if redis.call('EXISTS', KEYS[2], KEYS[5], KEYS[3]) > 0 then
+  if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+  if redis.call('EXISTS', KEYS[5]) == 1 then promoted = promote(KEYS[1], KEYS[5], ARGV[1], cap) end
+  getters = redis.call('EXISTS', KEYS[3]) == 1
+end
 local room = #ARGV - 5
 if cap > 0 then
   local waiting = redis.call('XLEN', KEYS[1]) - redis.call('XPENDING', KEYS[1], ARGV[1])[1]
@@ -136,7 +142,7 @@ end
 for i = 6, 5 + room do
   redis.call('XADD', KEYS[1], '*', 'v', ARGV[i])
 end
-if room + promoted > 0 and redis.call('EXISTS', KEYS[3]) == 1 then
+if room + promoted > 0 and getters then
   redis.call('PUBLISH', ARGV[2], 'p')
 end
 if room > 0 then return room end
@@ -237,7 +243,10 @@ pub(crate) static GET: LazyLock<Script> = LazyLock::new(|| {
         r"
 local out = {'ok'}
 local cap = tonumber(ARGV[9])
-local delayed = redis.call('EXISTS', KEYS[5]) == 1
+-- One probe for the delayed set and the putters' marker, usually absent.
+local probe = redis.call('EXISTS', KEYS[5], KEYS[3])
+local delayed = probe > 0 and redis.call('EXISTS', KEYS[5]) == 1
+local putters = probe > (delayed and 1 or 0)
 if delayed then promote(KEYS[1], KEYS[5], ARGV[1], cap, KEYS[6], KEYS[7]) end
 local function take(entries)
   for _, entry in ipairs(entries) do
@@ -272,7 +281,7 @@ if #out == 1 then
   local read = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[3], 'COUNT', ARGV[4], 'STREAMS', KEYS[1], '>')
   if read then
     take(read[1][2])
-    if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PUBLISH', ARGV[2], 's') end
+    if putters then redis.call('PUBLISH', ARGV[2], 's') end
     if delayed then promote(KEYS[1], KEYS[5], ARGV[1], cap, KEYS[6], KEYS[7]) end
   end
 end
@@ -302,7 +311,7 @@ for i = 3, #ARGV do
     acked = acked + 1
   end
 end
-if acked > 0 and redis.call('XLEN', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[2]) == 1
+if acked > 0 and redis.call('EXISTS', KEYS[2]) == 1 and redis.call('XLEN', KEYS[1]) == 0
   and redis.call('ZCARD', KEYS[3]) == 0 and (not KEYS[4] or redis.call('ZCARD', KEYS[4]) == 0) then
   redis.call('PUBLISH', ARGV[2], 'd')
 end
