@@ -2,7 +2,8 @@
 //! same structure (a stream with a consumer group: `XADD`, `XREADGROUP
 //! COUNT 1`, then `XACK` + `XDEL` pipelined: three round trips, as ours),
 //! one item at a time; and our batches (`put_many` / `get_many` /
-//! `task_done_many`, 100 items) against our own one-at-a-time figure. One
+//! `task_done_many`, 100 items) against our own one-at-a-time figure; and
+//! `RedisPriorityQueue` one at a time against `RedisQueue`'s. One
 //! client on loopback, to a redis-server this benchmark starts with
 //! persistence off (`--save '' --appendonly no`). Round trips per operation
 //! are counted, not timed, in `async-kit-redis/tests/redis_round_trips.rs`.
@@ -20,7 +21,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use async_kit_redis::{Redis, RedisQueue};
+use async_kit_redis::{Redis, RedisPriorityQueue, RedisQueue};
 use harness::{Case, compare, runtimes};
 use redis::aio::MultiplexedConnection;
 use redis::streams::StreamReadReply;
@@ -33,6 +34,18 @@ async fn ours_one_at_a_time(queue: &RedisQueue<u64>, iters: u64) -> Duration {
     let start = Instant::now();
     for n in 0..iters {
         queue.put(n).await.unwrap();
+        let delivery = queue.get().await.unwrap();
+        queue.task_done(delivery.id()).await.unwrap();
+    }
+    start.elapsed()
+}
+
+/// One put + get + task_done on a priority queue (priorities cycling
+/// over 0..8), `iters` times.
+async fn priority_one_at_a_time(queue: &RedisPriorityQueue<u64>, iters: u64) -> Duration {
+    let start = Instant::now();
+    for n in 0..iters {
+        queue.put((n % 8) as i64, n).await.unwrap();
         let delivery = queue.get().await.unwrap();
         queue.task_done(delivery.id()).await.unwrap();
     }
@@ -219,7 +232,7 @@ fn main() {
     let url = server.url();
     scaling(&url);
     for (flavor, rt) in runtimes() {
-        let (queue, batched, mut conn) = rt.block_on(async {
+        let (queue, batched, ranked, mut conn) = rt.block_on(async {
             let redis = Redis::connect(&url).await.unwrap();
             let queue: RedisQueue<u64> = RedisQueue::open(&redis, &format!("one-{flavor}"))
                 .await
@@ -227,6 +240,10 @@ fn main() {
             let batched: RedisQueue<u64> = RedisQueue::open(&redis, &format!("batch-{flavor}"))
                 .await
                 .unwrap();
+            let ranked: RedisPriorityQueue<u64> =
+                RedisPriorityQueue::open(&redis, &format!("ranked-{flavor}"))
+                    .await
+                    .unwrap();
             let client = redis::Client::open(url.as_str()).unwrap();
             let mut conn = client.get_multiplexed_async_connection().await.unwrap();
             let _: redis::RedisResult<()> = redis::cmd("XGROUP")
@@ -237,7 +254,7 @@ fn main() {
                 .arg("MKSTREAM")
                 .query_async(&mut conn)
                 .await;
-            (queue, batched, conn)
+            (queue, batched, ranked, conn)
         });
         compare(
             &format!("redis queue put+get+task_done one at a time [{flavor}]"),
@@ -247,6 +264,17 @@ fn main() {
                 }),
                 Case::iter("hand-written redis-rs", |iters| {
                     rt.block_on(by_hand(&mut conn, iters))
+                }),
+            ],
+        );
+        compare(
+            &format!("redis priority queue put+get+task_done one at a time [{flavor}]"),
+            vec![
+                Case::iter("RedisPriorityQueue", |iters| {
+                    rt.block_on(priority_one_at_a_time(&ranked, iters))
+                }),
+                Case::iter("RedisQueue", |iters| {
+                    rt.block_on(ours_one_at_a_time(&queue, iters))
                 }),
             ],
         );
