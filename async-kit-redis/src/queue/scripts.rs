@@ -44,8 +44,27 @@ local function register(key, ttl)
 end
 ";
 
+/// The two counts the scripts decide by, written once: `waiting(stream,
+/// group, pq)`, the items no consumer holds (the stream's entries not yet
+/// delivered, plus a priority queue's set `pq` when given), which the
+/// capacity bounds; and `unfinished(stream, delayed, pq)`, the items not yet
+/// acknowledged (the stream's entries, delayed items, and `pq`'s members),
+/// which `join` waits for.
+const COUNTS: &str = r"
+local function waiting(stream, group, pq)
+  local n = redis.call('XLEN', stream) - redis.call('XPENDING', stream, group)[1]
+  if pq then n = n + redis.call('ZCARD', pq) end
+  return n
+end
+local function unfinished(stream, delayed, pq)
+  local n = redis.call('XLEN', stream) + redis.call('ZCARD', delayed)
+  if pq then n = n + redis.call('ZCARD', pq) end
+  return n
+end
+";
+
 fn script(body: &str) -> Script {
-    Script::new(&format!("{REGISTER}{body}"))
+    Script::new(&format!("{REGISTER}{COUNTS}{body}"))
 }
 
 /// The delayed set's helpers: the server clock in ms, a member's parts,
@@ -82,9 +101,7 @@ local function promote(stream, set, group, cap, pq, pseq)
   if tonumber(first[2]) > now then return 0 end
   local room = 1000
   if cap > 0 then
-    local waiting = redis.call('XLEN', stream) - redis.call('XPENDING', stream, group)[1]
-    if pq then waiting = waiting + redis.call('ZCARD', pq) end
-    room = math.min(room, cap - waiting)
+    room = math.min(room, cap - waiting(stream, group, pq))
   end
   if room <= 0 then return 0 end
   local due = redis.call('ZRANGEBYSCORE', set, '-inf', string.format('%.0f', now), 'LIMIT', 0, room)
@@ -110,7 +127,7 @@ end
 ";
 
 fn delayed_script(body: &str) -> Script {
-    Script::new(&format!("{REGISTER}{DELAYED}{body}"))
+    Script::new(&format!("{REGISTER}{COUNTS}{DELAYED}{body}"))
 }
 
 /// Adds as many of `ARGV[6..]` as the capacity `ARGV[3]` (0: unbounded)
@@ -136,8 +153,7 @@ if redis.call('EXISTS', KEYS[2], KEYS[5], KEYS[3]) > 0 then
 end
 local room = #ARGV - 5
 if cap > 0 then
-  local waiting = redis.call('XLEN', KEYS[1]) - redis.call('XPENDING', KEYS[1], ARGV[1])[1]
-  room = math.max(math.min(room, cap - waiting), 0)
+  room = math.max(math.min(room, cap - waiting(KEYS[1], ARGV[1])), 0)
 end
 for i = 6, 5 + room do
   redis.call('XADD', KEYS[1], '*', 'v', ARGV[i])
@@ -170,9 +186,7 @@ if redis.call('EXISTS', KEYS[7]) == 1 then
 end
 local room = (#ARGV - 5) / 2
 if cap > 0 then
-  local waiting = redis.call('XLEN', KEYS[1]) - redis.call('XPENDING', KEYS[1], ARGV[1])[1]
-    + redis.call('ZCARD', KEYS[5])
-  room = math.max(math.min(room, cap - waiting), 0)
+  room = math.max(math.min(room, cap - waiting(KEYS[1], ARGV[1], KEYS[5])), 0)
 end
 if room > 0 then
   local first = redis.call('INCRBY', KEYS[6], room) - room
@@ -268,8 +282,7 @@ end
 if ARGV[6] == '1' then claim() end
 if #out == 1 then
   if KEYS[6] then
-    local undelivered = redis.call('XLEN', KEYS[1]) - redis.call('XPENDING', KEYS[1], ARGV[1])[1]
-    local want = tonumber(ARGV[4]) - undelivered
+    local want = tonumber(ARGV[4]) - waiting(KEYS[1], ARGV[1])
     if want > 0 then
       local popped = redis.call('ZPOPMIN', KEYS[6], want)
       for i = 1, #popped, 2 do
@@ -311,8 +324,7 @@ for i = 3, #ARGV do
     acked = acked + 1
   end
 end
-if acked > 0 and redis.call('EXISTS', KEYS[2]) == 1 and redis.call('XLEN', KEYS[1]) == 0
-  and redis.call('ZCARD', KEYS[3]) == 0 and (not KEYS[4] or redis.call('ZCARD', KEYS[4]) == 0) then
+if acked > 0 and redis.call('EXISTS', KEYS[2]) == 1 and unfinished(KEYS[1], KEYS[3], KEYS[4]) == 0 then
   redis.call('PUBLISH', ARGV[2], 'd')
 end
 return acked
@@ -340,8 +352,7 @@ return 1
 pub(crate) static UNFINISHED: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
-local n = redis.call('XLEN', KEYS[1]) + redis.call('ZCARD', KEYS[3])
-if KEYS[4] then n = n + redis.call('ZCARD', KEYS[4]) end
+local n = unfinished(KEYS[1], KEYS[3], KEYS[4])
 if n > 0 and ARGV[1] == '1' then register(KEYS[2], ARGV[2]) end
 return n
 ",
@@ -355,15 +366,14 @@ return n
 pub(crate) static LEN: LazyLock<Script> = LazyLock::new(|| {
     delayed_script(
         r"
-local waiting = redis.call('XLEN', KEYS[1]) - redis.call('XPENDING', KEYS[1], ARGV[1])[1]
-if KEYS[3] then waiting = waiting + redis.call('ZCARD', KEYS[3]) end
+local n = waiting(KEYS[1], ARGV[1], KEYS[3])
 if redis.call('EXISTS', KEYS[2]) == 1 then
   local due = redis.call('ZCOUNT', KEYS[2], '-inf', string.format('%.0f', now_ms()))
   local cap = tonumber(ARGV[2])
-  if cap > 0 then due = math.max(math.min(due, cap - waiting), 0) end
-  waiting = waiting + due
+  if cap > 0 then due = math.max(math.min(due, cap - n), 0) end
+  n = n + due
 end
-return waiting
+return n
 ",
     )
 });
@@ -415,8 +425,7 @@ if ARGV[3] == '1' then
   end
   redis.call('DEL', KEYS[3])
 end
-if redis.call('XLEN', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[3]) == 0
-  and (not KEYS[4] or redis.call('ZCARD', KEYS[4]) == 0) then
+if unfinished(KEYS[1], KEYS[3], KEYS[4]) == 0 then
   redis.call('PUBLISH', ARGV[2], 'd')
 end
 redis.call('PUBLISH', ARGV[2], 'x')
