@@ -598,7 +598,17 @@ async fn shutdown_lets_cooperative_children_finish(multi: bool) {
         })
         .await
         .unwrap();
-    group.spawn(async { panic!("boom") }).await.unwrap();
+    // Panics during the grace too. (Panicking at once would race the
+    // shutdown on the multi-thread runtime: a fail-fast group would abort
+    // the two above before the shutdown began.)
+    let token = group.token();
+    group
+        .spawn(async move {
+            token.cancelled().await;
+            panic!("boom")
+        })
+        .await
+        .unwrap();
     if !multi {
         // Ignores the cancel: aborted when the grace runs out.
         group.spawn(pending()).await.unwrap();
